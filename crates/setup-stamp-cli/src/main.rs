@@ -1,0 +1,3 @@
+//! The `setup-stamp` command-line tool.
+
+fn main() {}

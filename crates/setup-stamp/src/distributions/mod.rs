@@ -1,0 +1,1 @@
+//! Finding installed distributions on a search path, as `importlib.metadata` does.

@@ -1,0 +1,1 @@
+//! The Python environment: from a venv or interpreter to its search path.

@@ -1,0 +1,1 @@
+//! Where the stamp lives: `TEROK_ROOT`, layered `config.yml`, platform defaults.

@@ -1,0 +1,1 @@
+//! The stamp file: its JSON format (pure) and reading/writing it on disk.
