@@ -12,3 +12,6 @@ pub mod verdict;
 pub mod version;
 
 pub use verdict::SetupVerdict;
+
+mod ecosystem;
+pub use ecosystem::{Ecosystem, Error, SetupStamp};
