@@ -1,0 +1,1 @@
+//! Behaviour tests for `loads`, `python_str` and `dumps`.
