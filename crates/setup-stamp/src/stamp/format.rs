@@ -50,20 +50,7 @@ pub enum StampFormatError {
 impl fmt::Display for StampFormatError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            StampFormatError::Json(e) => match e {
-                JsonError::NotUtf8 { offset } => {
-                    write!(f, "stamp is not valid UTF-8 (byte offset {offset})")
-                }
-                JsonError::Syntax {
-                    message,
-                    line,
-                    column,
-                } => write!(
-                    f,
-                    "stamp is not valid JSON: {message}: line {line} column {column}"
-                ),
-                JsonError::TooDeep => write!(f, "stamp is not valid JSON: nested too deeply"),
-            },
+            StampFormatError::Json(e) => write!(f, "the stamp is not valid JSON: {e}"),
             StampFormatError::RootNotObject { type_name } => {
                 write!(f, "stamp root is not an object: {type_name}")
             }
@@ -144,7 +131,7 @@ fn get<'a>(object: &'a [(PyString, Value)], key: &str) -> Option<&'a Value> {
 /// == 1` under Python `==`, `packages` must be an object, and every value is
 /// turned into text with Python's `str()`.
 ///
-/// ```no_run
+/// ```
 /// use setup_stamp::stamp::{parse_stamp, StampFormatError};
 /// let s = parse_stamp(br#"{"version": 1, "packages": {"terok": "0.6.0"}}"#).unwrap();
 /// assert_eq!(s.packages[0].1.as_str(), Some("0.6.0"));
@@ -189,7 +176,7 @@ pub fn parse_stamp(bytes: &[u8]) -> Result<StampContents, StampFormatError> {
 ///
 /// A name listed twice keeps its last version (a Python `dict`).
 ///
-/// ```no_run
+/// ```
 /// use setup_stamp::stamp::render_stamp;
 /// use setup_stamp::verdict::InstalledPackage;
 /// let text = render_stamp(
