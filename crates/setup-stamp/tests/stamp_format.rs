@@ -10,7 +10,7 @@ const PARSE_CASES: &str = include_str!("fixtures/stamp_format_cases.txt");
 const RENDER_CASES: &str = include_str!("fixtures/stamp_render_cases.txt");
 
 fn unhex(s: &str) -> Vec<u8> {
-    assert!(s.len() % 2 == 0, "odd hex {s}");
+    assert!(s.len().is_multiple_of(2), "odd hex {s}");
     (0..s.len() / 2)
         .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).expect("fixture hex"))
         .collect()

@@ -288,6 +288,47 @@ mod tests {
     }
 
     #[test]
+    fn a_fifo_swapped_in_after_stat_does_not_block() {
+        // read_regular is what runs after stat said "regular file": the
+        // open must not block on a FIFO, and the handle's type is checked.
+        let dir = tempfile::tempdir().expect("tempdir");
+        let fifo = dir.path().join("fifo");
+        nix::unistd::mkfifo(&fifo, Mode::from_bits_truncate(0o644)).expect("mkfifo");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(read_regular(&fifo));
+        });
+        let got = rx
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("reading a FIFO blocked");
+        assert_eq!(
+            got,
+            Err(CorruptReason::NotRegularFile {
+                kind: FileKind::Fifo
+            })
+        );
+    }
+
+    #[test]
+    fn capped_read_stops_past_the_limit_even_if_the_file_grew() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("big");
+        std::fs::write(&path, vec![b' '; (MAX_STAMP_BYTES + 10) as usize]).expect("write");
+        let fd = open(&path, OFlag::O_RDONLY, Mode::empty()).expect("open");
+        // Pretend fstat saw a tiny file: the reader must still stop.
+        assert_eq!(
+            read_capped(&fd, 3),
+            Err(CorruptReason::TooLarge {
+                size: MAX_STAMP_BYTES + 1
+            })
+        );
+        let small = dir.path().join("small");
+        std::fs::write(&small, b"0123456789").expect("write");
+        let fd = open(&small, OFlag::O_RDONLY, Mode::empty()).expect("open");
+        assert_eq!(read_capped(&fd, 2), Ok(b"0123456789".to_vec()));
+    }
+
+    #[test]
     fn messages_read_well() {
         let e = StampReadError::Stat {
             path: "/x/setup.stamp".into(),
