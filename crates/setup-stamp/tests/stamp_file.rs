@@ -95,6 +95,11 @@ fn missing_dangling_loop_and_file_parent_are_missing() {
         read_stamp_file(&p.join("file").join("setup.stamp")).unwrap(),
         StampRead::Missing
     );
+
+    // Python's Path.exists() is False for a path with an embedded NUL.
+    use std::os::unix::ffi::OsStrExt;
+    let nul = p.join(std::ffi::OsStr::from_bytes(b"a\0b"));
+    assert_eq!(read_stamp_file(&nul).unwrap(), StampRead::Missing);
 }
 
 #[test]

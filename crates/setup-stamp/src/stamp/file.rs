@@ -7,6 +7,7 @@
 
 use std::fmt;
 use std::os::fd::OwnedFd;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use nix::errno::Errno;
@@ -23,7 +24,9 @@ pub const MAX_STAMP_BYTES: u64 = 1 << 20;
 #[derive(Debug, Clone, PartialEq)]
 pub enum StampRead {
     /// Nothing: no file, a dangling symlink, a symlink loop, or a parent that
-    /// is not a directory (`ENOENT`, `ENOTDIR`, `ELOOP`). Verdict `first_run`.
+    /// is not a directory (`ENOENT`, `ENOTDIR`, `ELOOP`, and `EBADF` as
+    /// pathlib ignores it too), or a path with an embedded NUL (Python's
+    /// `Path.exists()` is False for it). Verdict `first_run`.
     Missing,
     /// Something the reference reports as `stamp_corrupt`.
     Corrupt(CorruptReason),
@@ -167,9 +170,17 @@ impl std::error::Error for StampReadError {}
 /// assert_eq!(read_stamp_file(&dir.join("no/such/setup.stamp")).unwrap(), StampRead::Missing);
 /// ```
 pub fn read_stamp_file(path: &Path) -> Result<StampRead, StampReadError> {
+    // Python's `Path.exists()` answers False for a path it cannot encode
+    // (an embedded NUL raises ValueError inside it).
+    if path.as_os_str().as_bytes().contains(&0) {
+        return Ok(StampRead::Missing);
+    }
     let st = match stat(path) {
         Ok(st) => st,
-        Err(Errno::ENOENT | Errno::ENOTDIR | Errno::ELOOP) => return Ok(StampRead::Missing),
+        // pathlib's ignored errnos (3.12 `_IGNORED_ERRNOS`).
+        Err(Errno::ENOENT | Errno::ENOTDIR | Errno::ELOOP | Errno::EBADF) => {
+            return Ok(StampRead::Missing)
+        }
         Err(errno) => {
             return Err(StampReadError::Stat {
                 path: path.to_owned(),
