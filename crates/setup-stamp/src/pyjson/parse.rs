@@ -134,29 +134,31 @@ impl Parser<'_> {
         'value: loop {
             let mut value = match self.peek() {
                 Some(b'[') => {
+                    // This container is one level below those open on the stack.
+                    if stack.len() >= MAX_DEPTH {
+                        return Err(JsonError::TooDeep);
+                    }
                     self.pos += 1;
                     self.skip_ws();
                     if self.peek() == Some(b']') {
                         self.pos += 1;
                         Value::Array(Vec::new())
                     } else {
-                        if stack.len() >= MAX_DEPTH {
-                            return Err(JsonError::TooDeep);
-                        }
                         stack.push(Frame::Array(Vec::new()));
                         continue 'value;
                     }
                 }
                 Some(b'{') => {
+                    // This container is one level below those open on the stack.
+                    if stack.len() >= MAX_DEPTH {
+                        return Err(JsonError::TooDeep);
+                    }
                     self.pos += 1;
                     self.skip_ws();
                     if self.peek() == Some(b'}') {
                         self.pos += 1;
                         Value::Object(Vec::new())
                     } else {
-                        if stack.len() >= MAX_DEPTH {
-                            return Err(JsonError::TooDeep);
-                        }
                         let key = self.key()?;
                         stack.push(Frame::Object(ObjectBuilder {
                             entries: Vec::new(),

@@ -106,7 +106,7 @@ pub(super) fn push_str_repr(out: &mut String, s: &PyString) {
             Some('\t') => out.push_str("\\t"),
             Some('\n') => out.push_str("\\n"),
             Some('\r') => out.push_str("\\r"),
-            Some(c) if cp < 0x7F && cp >= 0x20 => out.push(c),
+            Some(c) if (0x20..0x7F).contains(&cp) => out.push(c),
             Some(c) if cp >= 0x7F && is_printable(cp) => out.push(c),
             _ => push_hex_escape(out, cp),
         }
