@@ -221,3 +221,24 @@ fn rendered_stamp_reads_back() {
     assert_eq!(back.packages[1].1.to_string(), "None");
     assert!(!text.ends_with('\n'));
 }
+
+#[test]
+fn deep_nesting_in_a_value_is_parsed_or_rejected_without_overflow() {
+    use setup_stamp::pyjson::MAX_DEPTH;
+    let doc = |depth: usize| {
+        // The root object and `packages` count as two levels.
+        let inner = depth - 2;
+        format!(
+            r#"{{"version": 1, "packages": {{"a": {}{}}}}}"#,
+            "[".repeat(inner),
+            "]".repeat(inner)
+        )
+    };
+    let ok = parse_stamp(doc(MAX_DEPTH).as_bytes()).unwrap();
+    let text = ok.packages[0].1.to_string();
+    assert_eq!(text.len(), 2 * (MAX_DEPTH - 2));
+    assert!(matches!(
+        parse_stamp(doc(MAX_DEPTH + 1).as_bytes()),
+        Err(StampFormatError::Json(_))
+    ));
+}

@@ -9,12 +9,14 @@
 //!
 //! - **Durability.** `rename` over an existing file is atomic for readers,
 //!   but after a power loss the new name may point at a file whose data never
-//!   reached the disk: ext4 (with `auto_da_alloc`) happens to flush data on
-//!   rename-over, xfs and btrfs only give weaker or different guarantees, and
-//!   none promise the rename itself survives until the directory is synced.
-//!   So the data is `fsync`ed before the rename, and the directory after it.
-//!   On NFS, `fsync` is also what pushes the data to the server (close-to-open
-//!   consistency), and `rename` is atomic on the server.
+//!   reached the disk (a zero-length stamp). ext4 (`auto_da_alloc`) and btrfs
+//!   start writing back a file renamed over another, without waiting for it;
+//!   xfs does nothing of the kind; and none of them makes the rename itself
+//!   durable before the directory is synced. So the data is `fsync`ed before
+//!   the rename, and the directory after it (and the parents of any
+//!   directory this write created). On NFS, `fsync` is what commits the data
+//!   on the server (otherwise it may be written back only at close, where an
+//!   error would go unnoticed), and `rename` is atomic on the server.
 //! - **No leftovers.** On Linux the data file is created with `O_TMPFILE`: it
 //!   has no name until it is complete and synced, so a writer killed midway
 //!   leaves nothing behind. It is then linked under a unique name and renamed
