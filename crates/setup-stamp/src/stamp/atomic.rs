@@ -1,44 +1,7 @@
 //! Crash-safe replacement of the stamp file (the reference's `write_stamp`,
 //! made durable).
 //!
-//! # Why it is done this way
-//!
-//! The reference writes `setup.stamp.tmp` and renames it over the stamp. That
-//! keeps readers from seeing a half-written stamp, but it is neither durable
-//! nor safe against concurrent writers, leftovers or planted files:
-//!
-//! - **Durability.** `rename` over an existing file is atomic for readers,
-//!   but after a power loss the new name may point at a file whose data never
-//!   reached the disk (a zero-length stamp). ext4 (`auto_da_alloc`) and btrfs
-//!   start writing back a file renamed over another, without waiting for it;
-//!   xfs does nothing of the kind; and none of them makes the rename itself
-//!   durable before the directory is synced. So the data is `fsync`ed before
-//!   the rename, and the directory after it (and the parents of any
-//!   directory this write created). On NFS, `fsync` is what commits the data
-//!   on the server (otherwise it may be written back only at close, where an
-//!   error would go unnoticed), and `rename` is atomic on the server.
-//! - **No leftovers.** On Linux the data file is created with `O_TMPFILE`: it
-//!   has no name until it is complete and synced, so a writer killed midway
-//!   leaves nothing behind. It is then linked under a unique name and renamed
-//!   over the stamp (`rename` cannot take an anonymous file directly).
-//! - **Unique, unpredictable names.** The temporary name is
-//!   `.<stamp file name>.<16 random hex digits>.tmp`, created with `O_EXCL`
-//!   (or linked, which never follows or replaces an existing entry), so a
-//!   symlink planted at a guessed name is never followed and concurrent
-//!   writers never share a file. The reference's fixed `setup.stamp.tmp` is
-//!   never touched.
-//! - **Stale temporaries.** A writer holds an exclusive `flock` on its
-//!   temporary file from creation until after the rename. Before writing,
-//!   temporaries of our naming whose lock can be taken — left by writers that
-//!   died between linking and renaming, or by the fallback path — are removed;
-//!   a live writer's file is never touched.
-//! - **Fallback.** Where `O_TMPFILE` is unsupported (`EOPNOTSUPP`, `EISDIR`,
-//!   `EINVAL`) or the anonymous file cannot be linked (no `/proc` and no
-//!   privilege for `AT_EMPTY_PATH`), the named temporary is created directly
-//!   with `O_CREAT | O_EXCL | O_NOFOLLOW`.
-//!
-//! All operations inside the stamp's directory go through one directory
-//! handle, so a directory swapped in mid-write cannot split the steps.
+//! The method and its reasons are documented on [`write_stamp_file`].
 
 use std::collections::hash_map::RandomState;
 use std::ffi::{OsStr, OsString};
@@ -184,7 +147,51 @@ impl std::error::Error for StampWriteError {}
 /// Atomically and durably replaces the stamp at `path` with `contents`,
 /// creating missing parent directories (mode `0o777` minus umask, like
 /// `Path.mkdir(parents=True, exist_ok=True)`). The file gets mode `0o666`
-/// minus umask. See the [module documentation](self) for the method.
+/// minus umask.
+///
+/// # Why it is done this way
+///
+/// The reference writes `setup.stamp.tmp` and renames it over the stamp. That
+/// keeps readers from seeing a half-written stamp, but it is neither durable
+/// nor safe against concurrent writers, leftovers or planted files:
+///
+/// - **Durability.** `rename` over an existing file is atomic for readers,
+///   but after a power loss the new name may point at a file whose data never
+///   reached the disk (a zero-length stamp). ext4 (`auto_da_alloc`) and btrfs
+///   start writing back a file renamed over another, without waiting for it;
+///   xfs does nothing of the kind; and none of them makes the rename itself
+///   durable before the directory is synced. So the data is `fsync`ed before
+///   the rename, and the directory after it (and the parents of any
+///   directory this write created). On NFS, `fsync` is what commits the data
+///   on the server (otherwise it may be written back only at close, where an
+///   error would go unnoticed), and `rename` is atomic on the server.
+/// - **No leftovers.** On Linux the data file is created with `O_TMPFILE`: it
+///   has no name until it is complete and synced, so a writer killed midway
+///   leaves nothing behind. It is then linked under a unique name and renamed
+///   over the stamp (`rename` cannot take an anonymous file directly).
+/// - **Unique, unpredictable names.** The temporary name is
+///   `.<stamp file name>.<16 random hex digits>.tmp`, created with `O_EXCL`
+///   (or linked, which never follows or replaces an existing entry), so a
+///   symlink planted at a guessed name is never followed and concurrent
+///   writers never share a file. The reference's fixed `setup.stamp.tmp` is
+///   never touched.
+/// - **Stale temporaries.** A writer holds an exclusive `flock` on its
+///   temporary file from creation until after the rename. Before writing,
+///   temporaries of our naming whose lock can be taken — left by writers that
+///   died between linking and renaming, or by the fallback path — are removed;
+///   a live writer's locked file is never touched. (A fallback file caught by
+///   a sweep between its creation and its locking is abandoned by its writer,
+///   which notices the lost lock or the lost link and retries under a new
+///   name.)
+/// - **Fallback.** Where `O_TMPFILE` is unsupported (`EOPNOTSUPP`, `EISDIR`,
+///   `EINVAL`) or the anonymous file cannot be linked (no `/proc` and no
+///   privilege for `AT_EMPTY_PATH`), the named temporary is created directly
+///   with `O_CREAT | O_EXCL | O_NOFOLLOW`.
+///
+/// All operations inside the stamp's directory go through one directory
+/// handle, so a directory swapped in mid-write cannot split the steps.
+///
+/// # Example
 ///
 /// ```
 /// use setup_stamp::stamp::{write_stamp_file, remove_stamp_file};
