@@ -24,7 +24,8 @@ use nix::unistd::{fsync, linkat, mkdir, unlinkat, UnlinkatFlags};
 pub enum WriteEvent {
     /// A missing parent directory was created.
     DirectoryCreated(PathBuf),
-    /// A stale temporary file (a dead writer's) was removed.
+    /// A stale temporary file (a dead writer's) was removed. The sweep is
+    /// best effort: a hook error here is ignored.
     StaleRemoved(OsString),
     /// The data file was created: anonymous (`O_TMPFILE`) or named.
     TempCreated {
@@ -57,7 +58,8 @@ pub struct WriteOptions<'a> {
     /// named-temporary fallback.
     pub anonymous_temp: bool,
     /// Called after every step. Returning an error makes that step fail
-    /// with it, as if the system call had: tests use this to prove that the
+    /// with it, as if the system call had (except for the best-effort
+    /// [`WriteEvent::StaleRemoved`]): tests use this to prove that the
     /// file and the directory were synced before success and that a failure
     /// at any step leaves the previous stamp intact and no temporary behind.
     pub hook: Option<WriteHook<'a>>,
