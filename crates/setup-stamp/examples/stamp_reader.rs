@@ -15,9 +15,11 @@
 //! peak resident memory.
 //!
 //! `--until` reads continuously until `STOP_FILE` exists, then prints
-//! `reads=N missing=N valid=N corrupt=N errors=N` and, for the first corrupt
-//! or failed read, `first_bad=<reason>`. Exit status 0 if no read was
-//! corrupt or failed, 1 otherwise, 2 for bad arguments.
+//! `reads=N missing=N valid=N corrupt=N errors=N missing_after_valid=N` and,
+//! for the first bad read, `first_bad=<reason>`. A read is bad when it is
+//! corrupt, fails, or finds no stamp after one was seen (a stamp that is
+//! replaced must never vanish). Exit status 0 if no read was bad, 1
+//! otherwise, 2 for bad arguments.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -57,6 +59,7 @@ fn once(path: &Path) -> ExitCode {
 
 fn until(path: &Path, stop: &Path) -> ExitCode {
     let (mut reads, mut missing, mut valid, mut corrupt, mut errors) = (0u64, 0u64, 0u64, 0, 0);
+    let mut missing_after_valid = 0u64;
     let mut first_bad = None;
     loop {
         // Check the stop file first so that the last read follows the
@@ -64,7 +67,13 @@ fn until(path: &Path, stop: &Path) -> ExitCode {
         let stopping = stop.exists();
         reads += 1;
         match read_stamp_file(path) {
-            Ok(StampRead::Missing) => missing += 1,
+            Ok(StampRead::Missing) => {
+                missing += 1;
+                if valid > 0 {
+                    missing_after_valid += 1;
+                    first_bad.get_or_insert_with(|| "the stamp vanished".to_owned());
+                }
+            }
             Ok(StampRead::Valid(_)) => valid += 1,
             Ok(StampRead::Corrupt(r)) => {
                 corrupt += 1;
@@ -79,7 +88,10 @@ fn until(path: &Path, stop: &Path) -> ExitCode {
             break;
         }
     }
-    println!("reads={reads} missing={missing} valid={valid} corrupt={corrupt} errors={errors}");
+    println!(
+        "reads={reads} missing={missing} valid={valid} corrupt={corrupt} errors={errors} \
+         missing_after_valid={missing_after_valid}"
+    );
     if let Some(bad) = first_bad {
         println!("first_bad={bad}");
         return ExitCode::from(1);
