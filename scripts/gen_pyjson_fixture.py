@@ -201,6 +201,13 @@ def random_float_text() -> bytes:
     return json.dumps([x, {"k": x}]).encode()
 
 
+def random_tie_float_text() -> bytes:
+    """Doubles with a short exact decimal expansion, where two shortest
+    candidates can be equally close (Python rounds such ties to even)."""
+    x = rng.randint(2**52, 2**53) * 2.0 ** rng.randint(-12, 6) * rng.choice([1, -1])
+    return repr(x).encode() if rng.random() < 0.5 else ("%.30f" % x).rstrip("0").encode()
+
+
 def random_document() -> bytes:
     v = random_value()
     text = json.dumps(v, ensure_ascii=rng.random() < 0.5, indent=rng.choice([None, 0, 1, 2]))
@@ -211,6 +218,7 @@ def main() -> None:
     cases = traps()
     cases += [random_jsonish() for _ in range(1500)]
     cases += [random_float_text() for _ in range(1500)]
+    cases += [random_tie_float_text() for _ in range(600)]
     cases += [random_string_literal() for _ in range(1000)]
     cases += [random_document() for _ in range(1000)]
     cases += [bytes(rng.getrandbits(8) for _ in range(rng.randint(1, 6))) for _ in range(200)]
