@@ -208,6 +208,30 @@ def random_tie_float_text() -> bytes:
     return repr(x).encode() if rng.random() < 0.5 else ("%.30f" % x).rstrip("0").encode()
 
 
+def random_midpoint_text() -> bytes:
+    """The exact decimal midpoint between two adjacent doubles (up to ~770
+    digits), or a hair either side of it: the hardest inputs for correctly
+    rounded parsing (an exact midpoint rounds to the even neighbour)."""
+    from decimal import Decimal, getcontext
+
+    getcontext().prec = 1200
+    bits = rng.getrandbits(63)
+    if rng.random() < 0.3:
+        bits = rng.getrandbits(52)  # subnormal
+    x = struct.unpack("<d", struct.pack("<Q", bits))[0]
+    if not math.isfinite(x):
+        x = 1.0
+    y = math.nextafter(x, math.inf)
+    if not math.isfinite(y):
+        return b"1.7976931348623158e308"
+    mid = (Decimal(x) + Decimal(y)) / 2
+    nudge = rng.choice([0, 0, 1, -1])
+    if nudge:
+        mid += Decimal(nudge) * Decimal(10) ** (mid.adjusted() - 780)
+    text = format(mid, "e")
+    return text.encode()
+
+
 def random_document() -> bytes:
     v = random_value()
     text = json.dumps(v, ensure_ascii=rng.random() < 0.5, indent=rng.choice([None, 0, 1, 2]))
@@ -219,6 +243,7 @@ def main() -> None:
     cases += [random_jsonish() for _ in range(1500)]
     cases += [random_float_text() for _ in range(1500)]
     cases += [random_tie_float_text() for _ in range(600)]
+    cases += [random_midpoint_text() for _ in range(250)]
     cases += [random_string_literal() for _ in range(1000)]
     cases += [random_document() for _ in range(1000)]
     cases += [bytes(rng.getrandbits(8) for _ in range(rng.randint(1, 6))) for _ in range(200)]

@@ -71,12 +71,12 @@ enum Frame {
         /// Open-addressing index of entry positions (relative to `start`,
         /// [`EMPTY`] for a free slot), built once the object has more than
         /// [`INDEX_THRESHOLD`] entries; empty before.
-        index: Vec<u32>,
+        index: Vec<usize>,
     },
 }
 
 /// A free slot in [`Frame::Object::index`].
-const EMPTY: u32 = u32::MAX;
+const EMPTY: usize = usize::MAX;
 
 /// A fast, non-cryptographic hash of a key (FxHash-style).
 fn key_hash(key: &[u8]) -> u64 {
@@ -157,7 +157,7 @@ impl Parser<'_> {
     /// Stores `value` under `key` in the object whose entries start at
     /// `start`: a repeated key keeps its first position and takes the new
     /// value, as `dict.__setitem__` does.
-    fn insert(&mut self, start: usize, index: &mut Vec<u32>, key: PyString, value: Value) {
+    fn insert(&mut self, start: usize, index: &mut Vec<usize>, key: PyString, value: Value) {
         let h = key_hash(key.as_wtf8());
         if index.is_empty() {
             let found = self.hashes[start..]
@@ -176,7 +176,7 @@ impl Parser<'_> {
                 if at == EMPTY {
                     break;
                 }
-                let i = start + at as usize;
+                let i = start + at;
                 if self.hashes[i] == h && self.entries[i].0 == key {
                     self.entries[i].1 = value;
                     return;
@@ -198,9 +198,7 @@ impl Parser<'_> {
                 while index[slot] != EMPTY {
                     slot = (slot + 1) & mask;
                 }
-                // Fewer than 2^32 entries fit in addressable memory of a
-                // document this parser can hold alongside them.
-                index[slot] = u32::try_from(i).unwrap_or(EMPTY - 1);
+                index[slot] = i;
             }
         } else if !index.is_empty() {
             let mask = index.len() - 1;
@@ -208,7 +206,7 @@ impl Parser<'_> {
             while index[slot] != EMPTY {
                 slot = (slot + 1) & mask;
             }
-            index[slot] = u32::try_from(count - 1).unwrap_or(EMPTY - 1);
+            index[slot] = count - 1;
         }
     }
 
