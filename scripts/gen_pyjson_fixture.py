@@ -6,8 +6,10 @@ Each line is one case, tab-separated, every field hex-encoded bytes:
     input    status    str    dumps_indent2_sorted    dumps_default
 
 `status` is `ok` when Python accepts the bytes the way the setup stamp reads
-them (`path.read_text(encoding="utf-8")` then `json.loads`), `err` otherwise
-(the other fields are then `-`). `str` is `str()` of the decoded value,
+them (`path.read_text(encoding="utf-8")` then `json.loads`), `err` otherwise;
+then `str` holds the error, `|`-separated: `utf8|<start offset>`,
+`json|<msg>|<lineno>|<colno>` or `value|<message>`, and the other fields
+are `-`. `str` is `str()` of the decoded value,
 `dumps_indent2_sorted` is `json.dumps(v, indent=2, sort_keys=True)`,
 `dumps_default` is `json.dumps(v)`; text is encoded as UTF-8 with lone
 surrogates kept (`surrogatepass`, i.e. WTF-8).
@@ -42,8 +44,12 @@ def enc(s: str) -> str:
 def case(data: bytes) -> str:
     try:
         value = json.loads(read_text(data))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        return f"{data.hex()}\terr\t-\t-\t-"
+    except UnicodeDecodeError as e:
+        return f"{data.hex()}\terr\t{enc(f'utf8|{e.start}')}\t-\t-"
+    except json.JSONDecodeError as e:
+        return f"{data.hex()}\terr\t{enc(f'json|{e.msg}|{e.lineno}|{e.colno}')}\t-\t-"
+    except ValueError as e:  # the integer digit limit
+        return f"{data.hex()}\terr\t{enc(f'value|{e}')}\t-\t-"
     return "\t".join(
         [
             data.hex(),
@@ -93,6 +99,9 @@ def traps() -> list[bytes]:
         b'[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]', b'[' * 40 + b']' * 40, b'{"a":' * 30 + b"1" + b"}" * 30,
         b'[' * 40 + b']' * 39, b"[1, [2, [3, {\"a\": [4, {}]}]], []]",
         b"1\r", b"\r\n1\r\n", b'"a\rb"', b'"a\r\nb"',
+        b"[1,\r\rx]", b"[1,\r\n\r\n x]", b"\r\n\r\n  x", b"\n\r\n\rx", b'[\r\n"\xc3\xa9\xc3\xa9\t"]',
+        b'"\\u0041', b'"\\u004', b'"\\u0041"', b'"\\ud800\\udc00', b'"\\ud800\\udc00"',
+        b'"\\ud800\\u0041', b'"\\n', b'"\\ud800\\ud', b'["\\u12"]',
     ]
     return t
 

@@ -35,15 +35,29 @@ pub(super) fn loads(bytes: &[u8]) -> Result<Value, JsonError> {
 }
 
 /// Builds a [`JsonError::Syntax`] at byte offset `pos`, positioned like
-/// `JSONDecodeError` (line and column count characters).
+/// `JSONDecodeError` on the text `Path.read_text` returns: universal newlines
+/// turn `\r\n` and a lone `\r` into `\n`, and the column counts characters.
 fn syntax_error(b: &[u8], pos: usize, message: &str) -> JsonError {
     let before = &b[..pos.min(b.len())];
-    let line = before.iter().filter(|&&c| c == b'\n').count() + 1;
-    let line_start = before
-        .iter()
-        .rposition(|&c| c == b'\n')
-        .map_or(0, |i| i + 1);
-    let column = before[line_start..]
+    let mut line = 1;
+    let mut line_start = 0;
+    let mut i = 0;
+    while i < before.len() {
+        match before[i] {
+            b'\r' if b.get(i + 1) == Some(&b'\n') => {
+                line += 1;
+                i += 2;
+                line_start = i;
+            }
+            b'\r' | b'\n' => {
+                line += 1;
+                i += 1;
+                line_start = i;
+            }
+            _ => i += 1,
+        }
+    }
+    let column = before[line_start.min(before.len())..]
         .iter()
         .filter(|&&c| c & 0xC0 != 0x80)
         .count()
@@ -418,7 +432,8 @@ impl Parser<'_> {
                 start,
                 &format!(
                     "Exceeds the limit ({INT_MAX_STR_DIGITS} digits) for integer string \
-                     conversion: value has {digits} digits"
+                     conversion: value has {digits} digits; use \
+                     sys.set_int_max_str_digits() to increase the limit"
                 ),
             ));
         }
@@ -479,7 +494,10 @@ impl Parser<'_> {
                         // A high surrogate escape directly followed by a `\u`
                         // escape: joined when that one is a low surrogate,
                         // otherwise both stand alone (lone surrogates are kept).
+                        // (`_json.c` only looks when a character follows the
+                        // second escape.)
                         if (0xD800..=0xDBFF).contains(&cp)
+                            && i + 6 < b.len()
                             && b.get(i) == Some(&b'\\')
                             && b.get(i + 1) == Some(&b'u')
                         {
@@ -502,12 +520,14 @@ impl Parser<'_> {
         }
     }
 
-    /// Four hex digits at `at` (either case).
+    /// Four hex digits at `at` (either case). Like `_json.c`, a character
+    /// must follow them: `"\u0041` at the very end is an invalid escape, not
+    /// an unterminated string.
     fn hex4(&self, at: usize) -> Result<u32, JsonError> {
-        let digits = self
-            .b
-            .get(at..at + 4)
-            .ok_or_else(|| self.err(at - 1, "Invalid \\uXXXX escape"))?;
+        let digits = match self.b.get(at..at + 5) {
+            Some(d) => &d[..4],
+            None => return Err(self.err(at - 1, "Invalid \\uXXXX escape")),
+        };
         let mut cp = 0u32;
         for &d in digits {
             let v = match d {

@@ -192,9 +192,10 @@ fn integer_digit_limit_is_4300() {
     assert_eq!(ok(&max), int(&max));
     assert_eq!(ok(&format!("-{max}")), int(&format!("-{max}")));
     let e = message(format!("[{max}7]").as_bytes());
-    assert!(
-        e.starts_with("Exceeds the limit (4300 digits) for integer string conversion"),
-        "{e}"
+    assert_eq!(
+        e,
+        "Exceeds the limit (4300 digits) for integer string conversion: value has 4301 \
+         digits; use sys.set_int_max_str_digits() to increase the limit: line 1 column 2"
     );
     rejected(format!("-{max}7").as_bytes());
     // The limit is for integers only.
@@ -340,6 +341,35 @@ fn grammar_errors_read_like_python() {
     for &(doc, want) in cases {
         assert_eq!(message(doc.as_bytes()), want, "{doc:?}");
     }
+}
+
+#[test]
+fn error_lines_follow_universal_newlines() {
+    // Path.read_text turns "\r\n" and a lone "\r" into "\n" before json sees it.
+    assert_eq!(message(b"[1,\r\rx]"), "Expecting value: line 3 column 1");
+    assert_eq!(
+        message(b"[1,\r\n\r\n x]"),
+        "Expecting value: line 3 column 2"
+    );
+    assert_eq!(message(b"\n\r\n\rx"), "Expecting value: line 4 column 1");
+}
+
+#[test]
+fn unicode_escape_needs_a_following_character() {
+    // _json.c wants one more character after the four hex digits.
+    assert_eq!(
+        message(br#""\u0041"#),
+        "Invalid \\uXXXX escape: line 1 column 3"
+    );
+    assert_eq!(
+        message(br#""\ud800\udc00"#),
+        "Invalid \\uXXXX escape: line 1 column 9"
+    );
+    assert_eq!(
+        message(br#""\u0041\"#),
+        "Unterminated string starting at: line 1 column 1"
+    );
+    assert_eq!(ok(r#""\u0041""#), string("A"));
 }
 
 /// Most containers on one path from the root, counted without recursion.
