@@ -247,6 +247,22 @@ def random_document() -> bytes:
     return text.encode("utf-8", "surrogatepass")
 
 
+def mutated_document() -> bytes:
+    """A valid document with one byte inserted, deleted or replaced."""
+    data = bytearray(random_document())
+    at = rng.randint(0, len(data))
+    op = rng.randint(0, 2)
+    byte = rng.choice(b'{}[],:"\\ \t\n\r0-.eEnutfalsNIy\x00\x7f\xc3\xff')
+    if op == 0:
+        data.insert(at, byte)
+    elif data and at < len(data):
+        if op == 1:
+            del data[at]
+        else:
+            data[at] = byte
+    return bytes(data)
+
+
 def main() -> None:
     cases = traps()
     cases += [random_jsonish() for _ in range(1500)]
@@ -255,6 +271,7 @@ def main() -> None:
     cases += [random_midpoint_text() for _ in range(250)]
     cases += [random_string_literal() for _ in range(1000)]
     cases += [random_document() for _ in range(1000)]
+    cases += [mutated_document() for _ in range(800)]
     cases += [bytes(rng.getrandbits(8) for _ in range(rng.randint(1, 6))) for _ in range(200)]
     seen = set()
     lines = []
