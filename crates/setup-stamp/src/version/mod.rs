@@ -21,7 +21,7 @@ mod fast;
 mod grammar;
 mod order;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use std::cmp::Ordering;
 use std::fmt;
