@@ -7,6 +7,12 @@ repository root inside a virtual environment that has it:
     python3.12 -m venv /tmp/venv && /tmp/venv/bin/pip install 'packaging>=26,<27'
     /tmp/venv/bin/python scripts/gen_version_fixture.py
 
+A larger one-off run (checked by pointing the Rust tests at it with
+SETUP_STAMP_VERSION_FIXTURE_DIR=/tmp/big):
+
+    /tmp/venv/bin/python scripts/gen_version_fixture.py --out-dir /tmp/big \
+        --seed 7 --generated 20000 --pairs 400000
+
 Writes crates/setup-stamp/tests/fixtures/version_compare.json and
 crates/setup-stamp/tests/fixtures/version_verdict.json. Output is
 deterministic for a given Python and packaging version (fixed seed).
@@ -34,6 +40,7 @@ version_verdict.json
 
 from __future__ import annotations
 
+import argparse
 import json
 import random
 import sys
@@ -123,6 +130,16 @@ def mutate(rng: random.Random, s: str) -> str:
     return s + rng.choice(["+", ".", "-", "!", "+a", ".*", " x"])
 
 
+SOUP = ["1", "0", "01", "9", "12", ".", ".", "-", "_", "+", "!", "a", "b", "c", "rc", "pre",
+        "preview", "alpha", "beta", "post", "rev", "r", "dev", "v", "V", "x", "Dev", "RC",
+        " ", "\t", "\u00a0", "\u2003"]
+
+
+def soup(rng: random.Random) -> str:
+    """Token soup: mostly invalid strings close to the grammar."""
+    return "".join(rng.choice(SOUP) for _ in range(rng.randrange(1, 9)))
+
+
 def huge_strings() -> list[str]:
     big = "9" * 4301
     zeros = "0" * 4301
@@ -193,7 +210,13 @@ def encode(s: str):
 
 
 def main() -> None:
-    rng = random.Random(SEED)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out-dir", type=Path, default=OUT_DIR)
+    parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--pairs", type=int, default=24000, help="minimum number of pairs")
+    parser.add_argument("--generated", type=int, default=1500, help="random versions")
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
     pool: list[str] = []
     seen: dict[str, int] = {}
 
@@ -211,13 +234,15 @@ def main() -> None:
             add(core + ws)
             add(ws + ws + core + ws)
             add(core[:2] + ws + core[2:])
-    generated = [gen_version(rng) for _ in range(1500)]
+    generated = [gen_version(rng) for _ in range(args.generated)]
     for s in generated:
         add(s)
         if rng.random() < 0.2:
             add(rng.choice(SPACES) + s + rng.choice(SPACES))
-    for _ in range(900):
+    for _ in range(args.generated * 3 // 5):
         add(mutate(rng, rng.choice(generated)))
+    for _ in range(args.generated * 2 // 5):
+        add(soup(rng))
     huge = huge_strings()
     for s in huge:
         add(s)
@@ -241,7 +266,7 @@ def main() -> None:
             pairs.add((i, j))
             pairs.add((j, i))
     n = len(pool)
-    while len(pairs) < 24000:
+    while len(pairs) < args.pairs:
         i, j = rng.randrange(n), rng.randrange(n)
         pairs.add((i, j))
         pairs.add((j, i))
@@ -257,7 +282,7 @@ def main() -> None:
         "python": sys.version.split()[0],
         "packaging": packaging.__version__,
     }
-    write(OUT_DIR / "version_compare.json", meta, "strings", strings, "pairs", pair_rows)
+    write(args.out_dir / "version_compare.json", meta, "strings", strings, "pairs", pair_rows)
 
     cases = []
     versions = ["0.6", "0.6.0", "0.7", "0.5.9", "1.0", "1.0a1", "x", "", "1.0+local", "v0.6"]
@@ -295,7 +320,7 @@ def main() -> None:
             }
         )
     meta_v = dict(meta, versions=[encode(v) for v in versions])
-    write(OUT_DIR / "version_verdict.json", meta_v, "cases", cases)
+    write(args.out_dir / "version_verdict.json", meta_v, "cases", cases)
 
 
 def write(path: Path, meta: dict, *sections) -> None:

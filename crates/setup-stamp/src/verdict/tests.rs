@@ -294,9 +294,12 @@ fn duplicate_installed_names_behave_like_a_dict() {
 
 #[test]
 fn fixture_matches_python() {
-    use crate::version::tests::fixture_string;
-    let text = include_str!("../../tests/fixtures/version_verdict.json");
-    let doc: serde_json::Value = serde_json::from_str(text).expect("fixture parses");
+    use crate::version::tests::{fixture_string, fixture_text};
+    let text = fixture_text(
+        "version_verdict.json",
+        include_str!("../../tests/fixtures/version_verdict.json"),
+    );
+    let doc: serde_json::Value = serde_json::from_str(&text).expect("fixture parses");
     let versions: Vec<PyString> = doc["versions"]
         .as_array()
         .expect("versions")
