@@ -13,6 +13,14 @@
 //! whitespace (Python's `\s` is `str.isspace`), and cannot report Python's
 //! integer-conversion limit. This parser keeps numbers as digit slices and
 //! compares them by length, so no component is ever too large.
+//!
+//! Version-sensitive points (the reference is CPython 3.12, packaging 26):
+//! - possessive quantifiers are used only on CPython 3.11.5+ (packaging's
+//!   `_adapt_possessive`); older interpreters get a backtracking pattern;
+//! - the 4,300-digit `int()` limit exists since CPython 3.11 (and security
+//!   backports); `PYTHONINTMAXSTRDIGITS` can change it, the default is assumed;
+//! - `str.isspace` follows the interpreter's Unicode database; the set below
+//!   is the one of 3.12 (unchanged since Unicode 6.3 dropped U+180E).
 
 /// Python's default `sys.int_info.default_max_str_digits`: `int()` on a
 /// longer digit string raises `ValueError` (leading zeros count).
