@@ -99,7 +99,13 @@ pub fn python_repr(value: Option<&Value>) -> String {
     let Some(value) = value else {
         return "None".to_owned();
     };
-    let listed = pyjson::python_str(&Value::Array(vec![value.clone()])).to_string_lossy();
+    // For every JSON type but `str`, Python's str() is its repr(). Only a
+    // string is wrapped (a shallow copy): cloning a deeply nested container
+    // would recurse once per level.
+    let Value::Str(s) = value else {
+        return pyjson::python_str(value).to_string_lossy();
+    };
+    let listed = pyjson::python_str(&Value::Array(vec![Value::Str(s.clone())])).to_string_lossy();
     listed
         .strip_prefix('[')
         .and_then(|s| s.strip_suffix(']'))
@@ -115,6 +121,20 @@ fn equals_schema_version(value: Option<&Value>) -> bool {
         Some(Value::Bool(b)) => *b,
         Some(Value::Float(x)) => *x == 1.0,
         _ => false,
+    }
+}
+
+/// Drops a decoded value without recursion. `Value`'s own drop recurses once
+/// per nesting level, which for a stamp nested [`pyjson::MAX_DEPTH`] deep
+/// overflows a 2 MiB thread stack in an unoptimised build.
+fn discard(value: Value) {
+    let mut pending = vec![value];
+    while let Some(value) = pending.pop() {
+        match value {
+            Value::Array(items) => pending.extend(items),
+            Value::Object(entries) => pending.extend(entries.into_iter().map(|(_, v)| v)),
+            _ => {}
+        }
     }
 }
 
@@ -141,32 +161,49 @@ fn get<'a>(object: &'a [(PyString, Value)], key: &str) -> Option<&'a Value> {
 /// ));
 /// ```
 pub fn parse_stamp(bytes: &[u8]) -> Result<StampContents, StampFormatError> {
-    let root = pyjson::loads(bytes)?;
-    let Value::Object(root) = root else {
-        return Err(StampFormatError::RootNotObject {
-            type_name: python_type_name(Some(&root)),
-        });
-    };
-    let version = get(&root, "version");
-    if !equals_schema_version(version) {
-        return Err(StampFormatError::UnsupportedSchema {
-            repr: python_repr(version),
-        });
-    }
-    let packages = match get(&root, "packages") {
-        Some(Value::Object(entries)) => entries
-            .iter()
-            .map(|(name, value)| (name.clone(), pyjson::python_str(value)))
-            .collect(),
+    let root = match pyjson::loads(bytes)? {
+        Value::Object(root) => root,
         other => {
-            return Err(StampFormatError::PackagesNotObject {
-                type_name: python_type_name(other),
-            })
+            let type_name = python_type_name(Some(&other));
+            discard(other);
+            return Err(StampFormatError::RootNotObject { type_name });
         }
     };
+    let version = get(&root, "version");
+    let packages = if !equals_schema_version(version) {
+        Err(StampFormatError::UnsupportedSchema {
+            repr: python_repr(version),
+        })
+    } else {
+        match get(&root, "packages") {
+            Some(Value::Object(entries)) => Ok(entries
+                .iter()
+                .map(|(name, value)| (name.clone(), pyjson::python_str(value)))
+                .collect()),
+            other => Err(StampFormatError::PackagesNotObject {
+                type_name: python_type_name(other),
+            }),
+        }
+    };
+    let packages = match packages {
+        Ok(packages) => packages,
+        Err(e) => {
+            discard(Value::Object(root));
+            return Err(e);
+        }
+    };
+    // Moved out rather than cloned: a clone recurses once per nesting level.
+    let mut completed_at = None;
+    for (key, value) in root {
+        if key.as_wtf8() == b"completed_at" {
+            completed_at = Some(value);
+        } else {
+            discard(value);
+        }
+    }
     Ok(StampContents {
         packages,
-        completed_at: get(&root, "completed_at").cloned(),
+        completed_at,
     })
 }
 
