@@ -185,7 +185,12 @@ fn main() -> ExitCode {
         }
     };
     let status = match &args.status {
-        Some(p) => match OpenOptions::new().write(true).create(true).open(p) {
+        Some(p) => match OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(p)
+        {
             Ok(f) => Some(f),
             Err(e) => {
                 eprintln!("cannot open status file {}: {e}", p.display());

@@ -55,21 +55,22 @@ pub fn profile_dir() -> PathBuf {
         .to_owned()
 }
 
-/// Path of a helper example binary, building the examples if they are
-/// missing (`cargo test` builds them, a lone test binary may not have).
+/// Path of a helper example binary, freshly built: `cargo test --test NAME`
+/// does not build examples, so a stale binary could be lying around. The
+/// build is a no-op when they are up to date (once per test process).
 pub fn example(name: &str) -> PathBuf {
     static BUILT: OnceLock<()> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml");
+        let status = Command::new(cargo)
+            .args(["build", "--quiet", "--examples", "--manifest-path"])
+            .arg(&manifest)
+            .status()
+            .expect("run cargo build --examples");
+        assert!(status.success(), "building the examples failed");
+    });
     let path = profile_dir().join("examples").join(name);
-    if !path.exists() {
-        BUILT.get_or_init(|| {
-            let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-            let status = Command::new(cargo)
-                .args(["build", "-p", "setup-stamp", "--examples"])
-                .status()
-                .expect("run cargo build --examples");
-            assert!(status.success(), "building the examples failed");
-        });
-    }
     assert!(path.exists(), "{} missing", path.display());
     path
 }
