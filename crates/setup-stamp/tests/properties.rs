@@ -1,0 +1,209 @@
+//! Property tests over the stamp pipeline: parsing never panics on any
+//! bytes, rendering then parsing (and writing then reading) gives back what
+//! was stamped, version comparison is a consistent order, and the verdict
+//! keeps its invariants — above all, checking right after writing, with the
+//! install unchanged, is always `ok`.
+
+use std::cmp::Ordering;
+
+use proptest::prelude::*;
+use setup_stamp::pyjson::{PyString, Value};
+use setup_stamp::stamp::{parse_stamp, read_stamp_file, render_stamp, write_stamp_file, StampRead};
+use setup_stamp::verdict::{compare, InstalledPackage};
+use setup_stamp::version::compare_versions;
+use setup_stamp::SetupVerdict;
+
+const TRACKED: [&str; 5] = [
+    "terok",
+    "terok-executor",
+    "terok-sandbox",
+    "terok-shield",
+    "terok-clearance",
+];
+
+/// Bytes that look like JSON often enough to reach deep into the parser.
+fn jsonish() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        proptest::collection::vec(any::<u8>(), 0..256),
+        proptest::string::string_regex(
+            r#"[{}\[\]",:0-9a-z .eE+\-\\u]{0,64}|\{"version": ?(1|1\.0|true|"1"|null), ?"packages": ?\{("[a-z\-]{1,12}": ?("[0-9.a-z]{0,8}"|[0-9]{1,5}|null|\[[0-9, ]{0,9}\])(, )?){0,4}\}\}"#
+        )
+        .expect("regex")
+        .prop_map(String::into_bytes),
+    ]
+}
+
+/// A version-ish string: valid PEP 440 often, arbitrary text sometimes.
+fn versionish() -> impl Strategy<Value = String> {
+    prop_oneof![
+        3 => proptest::string::string_regex(
+            r"v?[0-9]{1,3}(\.[0-9]{1,3}){0,3}((a|b|rc|c|alpha|beta|pre|preview)[0-9]{0,2})?(\.post[0-9]{0,2})?(\.dev[0-9]{0,2})?(\+[a-z0-9]{1,4}(\.[a-z0-9]{1,3})?)?"
+        )
+        .expect("regex"),
+        1 => "\\PC{0,12}",
+        1 => proptest::string::string_regex(r"[ \t]{0,2}[0-9!.+a-zA-Z_-]{0,10}[ \t]{0,2}").expect("regex"),
+    ]
+}
+
+/// A valid PEP 440 version without local part.
+fn pep440() -> impl Strategy<Value = String> {
+    proptest::string::string_regex(
+        r"([1-9]!)?[0-9]{1,2}(\.[0-9]{1,2}){0,2}((a|b|rc)[0-9])?(\.post[0-9])?(\.dev[0-9])?",
+    )
+    .expect("regex")
+}
+
+/// Installed tracked packages: a subset of the tracked names, in tracked
+/// order, each with a version.
+fn installed_set() -> impl Strategy<Value = Vec<InstalledPackage>> {
+    proptest::collection::vec(proptest::option::of(versionish()), TRACKED.len()).prop_map(
+        |versions| {
+            TRACKED
+                .iter()
+                .zip(versions)
+                .filter_map(|(name, v)| {
+                    v.map(|v| InstalledPackage {
+                        name: (*name).to_owned(),
+                        version: Some(v),
+                    })
+                })
+                .collect()
+        },
+    )
+}
+
+fn stamped_of(bytes: &str) -> Vec<(PyString, PyString)> {
+    parse_stamp(bytes.as_bytes())
+        .expect("a rendered stamp parses")
+        .packages
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn parsing_any_bytes_never_panics(bytes in jsonish()) {
+        let _ = parse_stamp(&bytes);
+    }
+
+    #[test]
+    fn render_then_parse_round_trips(
+        at in "\\PC{0,30}",
+        packages in proptest::collection::vec(("\\PC{1,12}", proptest::option::of("\\PC{0,12}")), 0..8),
+    ) {
+        let installed: Vec<InstalledPackage> = packages
+            .iter()
+            .map(|(name, version)| InstalledPackage { name: name.clone(), version: version.clone() })
+            .collect();
+        let parsed = parse_stamp(render_stamp(&at, &installed).as_bytes()).expect("parses");
+        // Expected: duplicates resolved (last wins), keys sorted by code
+        // point (sort_keys=True), None written as null and read back by
+        // str() as "None".
+        let mut expected: Vec<(String, String)> = Vec::new();
+        for (name, version) in &packages {
+            let text = version.clone().unwrap_or_else(|| "None".to_owned());
+            match expected.iter_mut().find(|(n, _)| n == name) {
+                Some(slot) => slot.1 = text,
+                None => expected.push((name.clone(), text)),
+            }
+        }
+        expected.sort_by(|a, b| a.0.chars().cmp(b.0.chars()));
+        let got: Vec<(String, String)> = parsed
+            .packages
+            .iter()
+            .map(|(n, v)| (n.to_string_lossy(), v.to_string_lossy()))
+            .collect();
+        prop_assert_eq!(got, expected);
+        prop_assert_eq!(parsed.completed_at, Some(Value::Str(PyString::from(at.as_str()))));
+    }
+
+    #[test]
+    fn checking_right_after_writing_is_ok(installed in installed_set()) {
+        let stamp = render_stamp("2026-01-01T00:00:00+00:00", &installed);
+        let report = compare(&stamped_of(&stamp), &installed).expect("comparable");
+        prop_assert_eq!(report.verdict, SetupVerdict::Ok);
+    }
+
+    #[test]
+    fn verdict_follows_the_direction_of_a_change(
+        old in pep440(),
+        new in pep440(),
+        which in 0..TRACKED.len(),
+    ) {
+        let before: Vec<InstalledPackage> = TRACKED
+            .iter()
+            .map(|n| InstalledPackage { name: (*n).to_owned(), version: Some(old.clone()) })
+            .collect();
+        let stamp = render_stamp("2026-01-01T00:00:00+00:00", &before);
+        let mut after = before.clone();
+        after[which].version = Some(new.clone());
+        let verdict = compare(&stamped_of(&stamp), &after).expect("comparable").verdict;
+        let expected = match compare_versions(&new, &old).expect("comparable") {
+            Ordering::Equal => SetupVerdict::Ok,
+            Ordering::Greater => SetupVerdict::StaleAfterUpdate,
+            Ordering::Less => SetupVerdict::StaleAfterDowngrade,
+        };
+        prop_assert_eq!(verdict, expected);
+        // Uninstalling a stamped package is a downgrade.
+        let mut removed = before.clone();
+        removed.remove(which);
+        prop_assert_eq!(
+            compare(&stamped_of(&stamp), &removed).expect("comparable").verdict,
+            SetupVerdict::StaleAfterDowngrade
+        );
+        // Installing a package the stamp does not list changes nothing.
+        let stamp_without = render_stamp("2026-01-01T00:00:00+00:00", &removed);
+        prop_assert_eq!(
+            compare(&stamped_of(&stamp_without), &before).expect("comparable").verdict,
+            SetupVerdict::Ok
+        );
+    }
+
+    #[test]
+    fn compare_never_panics(
+        stamped in proptest::collection::vec(("\\PC{0,14}", versionish()), 0..6),
+        installed in installed_set(),
+    ) {
+        let stamped: Vec<(PyString, PyString)> = stamped
+            .iter()
+            .map(|(n, v)| (PyString::from(n.as_str()), PyString::from(v.as_str())))
+            .collect();
+        let _ = compare(&stamped, &installed);
+    }
+
+    #[test]
+    fn version_order_is_reflexive_and_antisymmetric(a in versionish(), b in versionish()) {
+        prop_assert_eq!(compare_versions(&a, &a).expect("comparable"), Ordering::Equal);
+        let ab = compare_versions(&a, &b).expect("comparable");
+        let ba = compare_versions(&b, &a).expect("comparable");
+        prop_assert_eq!(ab, ba.reverse());
+    }
+
+    #[test]
+    fn pep440_order_is_transitive(a in pep440(), b in pep440(), c in pep440()) {
+        let mut v = [a, b, c];
+        v.sort_by(|x, y| compare_versions(x, y).expect("comparable"));
+        prop_assert_ne!(compare_versions(&v[0], &v[2]).expect("comparable"), Ordering::Greater);
+        prop_assert_ne!(compare_versions(&v[0], &v[1]).expect("comparable"), Ordering::Greater);
+        prop_assert_ne!(compare_versions(&v[1], &v[2]).expect("comparable"), Ordering::Greater);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    #[test]
+    fn write_then_read_round_trips(installed in installed_set()) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("state").join("setup.stamp");
+        let stamp = render_stamp("2026-01-01T00:00:00+00:00", &installed);
+        write_stamp_file(&path, stamp.as_bytes()).expect("write");
+        let read = read_stamp_file(&path).expect("read");
+        let StampRead::Valid(contents) = read else {
+            panic!("not valid after writing: {read:?}");
+        };
+        prop_assert_eq!(&contents, &parse_stamp(stamp.as_bytes()).expect("parses"));
+        let report = compare(&contents.packages, &installed).expect("comparable");
+        prop_assert_eq!(report.verdict, SetupVerdict::Ok);
+    }
+}
