@@ -74,6 +74,8 @@ fn kill_rounds(kills: u64, method: Method, rng: &mut Rng) -> Result<Tally, Strin
     let mut tally = Tally::default();
     // The complete write currently on disk, if any.
     let mut on_disk: Option<(u64, u64)> = None;
+    // Temporaries left by earlier kills, not yet swept.
+    let mut left: Vec<String> = Vec::new();
     for round in 0..kills {
         let named = round % 2 == 1;
         std::fs::write(&status_path, b"").expect("reset status");
@@ -170,27 +172,37 @@ fn kill_rounds(kills: u64, method: Method, rng: &mut Rng) -> Result<Tally, Strin
             }
         }
 
+        // (A kill before the directory was created leaves no directory.)
+        let extra = if stamp_dir.exists() {
+            leftovers(&stamp_dir, &["setup.stamp"])
+        } else {
+            Vec::new()
+        };
+        let new: Vec<&String> = extra.iter().filter(|n| !left.contains(n)).collect();
         // An anonymous data file has no name before it is synced: a kill up
-        // to then leaves nothing at all.
-        let extra = leftovers(&stamp_dir, &["setup.stamp"]);
+        // to then adds nothing (an earlier kill's leftover may still wait
+        // for a sweep this writer did not finish).
         if method == Method::Ours
             && !named
             && status.phase != phase::IDLE
             && status.phase < phase::FILE_SYNCED
-            && !extra.is_empty()
+            && !new.is_empty()
         {
             return Err(format!(
-                "round {round} ({status:?}): anonymous temporary left: {extra:?}"
+                "round {round} ({status:?}): anonymous temporary left: {new:?}"
             ));
         }
-        if !extra.is_empty() {
+        // A writer sweeps before it creates its own temporary, so a new
+        // leftover means the old ones are gone: they never accumulate.
+        if new.len() > 1 || (!new.is_empty() && extra.len() > 1) {
+            return Err(format!(
+                "round {round}: stale temporaries accumulate: {extra:?} (before: {left:?})"
+            ));
+        }
+        if !new.is_empty() {
             tally.left_temporary += 1;
         }
-        if extra.len() > 1 {
-            return Err(format!(
-                "round {round}: stale temporaries accumulate: {extra:?}"
-            ));
-        }
+        left = extra;
     }
 
     // A later write succeeds, and sweeps what the last kill left.

@@ -63,11 +63,14 @@ pub fn example(name: &str) -> PathBuf {
     BUILT.get_or_init(|| {
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml");
-        let status = Command::new(cargo)
-            .args(["build", "--quiet", "--examples", "--manifest-path"])
-            .arg(&manifest)
-            .status()
-            .expect("run cargo build --examples");
+        let mut cmd = Command::new(cargo);
+        cmd.args(["build", "--quiet", "--examples", "--manifest-path"])
+            .arg(&manifest);
+        // Build into the same profile directory as this test binary.
+        if profile_dir().file_name().is_some_and(|n| n == "release") {
+            cmd.arg("--release");
+        }
+        let status = cmd.status().expect("run cargo build --examples");
         assert!(status.success(), "building the examples failed");
     });
     let path = profile_dir().join("examples").join(name);
