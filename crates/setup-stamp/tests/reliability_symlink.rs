@@ -110,7 +110,7 @@ fn an_attacker_racing_the_writer_cannot_redirect_a_write() {
             anonymous_temp: anonymous,
             hook: None,
         };
-        for seq in 0..300 {
+        for seq in 0..150 {
             match write_stamp_file_with(&path, stamp_body(1, seq).as_bytes(), &options) {
                 Ok(()) => ok += 1,
                 // Someone with write access to the directory can make a
