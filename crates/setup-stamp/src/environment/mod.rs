@@ -1,1 +1,449 @@
 //! The Python environment: from a venv or interpreter to its search path.
+//!
+//! The search path computed here is the `sys.path` a console script of the
+//! environment sees when it starts: the script's own directory, then
+//! `PYTHONPATH`, then the standard library, then the site directories (and
+//! the directories their `.pth` files add), in `site.py`'s order.
+//!
+//! Virtual environments are derived statically from `pyvenv.cfg`, without
+//! starting any process.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+mod host;
+mod pyvenv;
+mod site;
+mod venv;
+
+pub use host::HostEnv;
+pub use pyvenv::PyvenvConfig;
+pub use site::pth_directory_lines;
+pub use venv::VirtualEnv;
+
+/// Which discovery rule decided the environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DiscoveryRule {
+    /// `--sys-path DIR...`: the search path was given.
+    SysPath,
+    /// `--python PATH`: a virtual environment directory or an interpreter.
+    Python {
+        /// The path as given.
+        given: PathBuf,
+    },
+    /// `$VIRTUAL_ENV`.
+    VirtualEnvVar {
+        /// The variable's value.
+        value: PathBuf,
+    },
+    /// The environment owning a tracked package's console script on `PATH`.
+    ConsoleScript {
+        /// The tracked name that resolved.
+        name: String,
+        /// Where it resolved on `PATH`.
+        script: PathBuf,
+    },
+    /// `python3` on `PATH`.
+    PythonOnPath {
+        /// Where `python3` resolved.
+        found: PathBuf,
+    },
+    /// Nothing was found: the search path is empty.
+    Nothing,
+}
+
+impl fmt::Display for DiscoveryRule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DiscoveryRule::SysPath => write!(f, "--sys-path (search path given)"),
+            DiscoveryRule::Python { given } => write!(f, "--python {}", given.display()),
+            DiscoveryRule::VirtualEnvVar { value } => {
+                write!(f, "$VIRTUAL_ENV ({})", value.display())
+            }
+            DiscoveryRule::ConsoleScript { name, script } => {
+                write!(f, "console script `{name}` on PATH ({})", script.display())
+            }
+            DiscoveryRule::PythonOnPath { found } => {
+                write!(f, "python3 on PATH ({})", found.display())
+            }
+            DiscoveryRule::Nothing => write!(f, "none (no Python environment found)"),
+        }
+    }
+}
+
+/// Whether the on-disk interpreter cache was involved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CacheStatus {
+    /// No interpreter had to be asked (a virtual environment, a given search
+    /// path, or nothing found).
+    NotNeeded,
+    /// The interpreter's facts came from the cache; no process was started.
+    Hit {
+        /// The cache file.
+        file: PathBuf,
+    },
+    /// The interpreter was asked and its answer stored.
+    Written {
+        /// The cache file.
+        file: PathBuf,
+    },
+    /// The interpreter was asked; its answer could not be stored (or must
+    /// not be, e.g. for a shim).
+    NotWritten {
+        /// Why.
+        reason: String,
+    },
+}
+
+impl CacheStatus {
+    /// `true` when the search path came from the cache without a process.
+    pub fn used(&self) -> bool {
+        matches!(self, CacheStatus::Hit { .. })
+    }
+
+    /// `true` when an interpreter process was started.
+    pub fn queried(&self) -> bool {
+        matches!(
+            self,
+            CacheStatus::Written { .. } | CacheStatus::NotWritten { .. }
+        )
+    }
+}
+
+impl fmt::Display for CacheStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CacheStatus::NotNeeded => write!(f, "not needed (no interpreter was asked)"),
+            CacheStatus::Hit { file } => write!(f, "used ({})", file.display()),
+            CacheStatus::Written { file } => {
+                write!(f, "interpreter asked, answer cached in {}", file.display())
+            }
+            CacheStatus::NotWritten { reason } => {
+                write!(f, "interpreter asked, not cached: {reason}")
+            }
+        }
+    }
+}
+
+/// Interpreter options that change `sys.path` (from a console script's
+/// shebang line: `-I`, `-E`, `-s`, `-S`, `-P`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct InterpreterFlags {
+    /// `-I`: isolated (implies `-E`, `-P`, `-s`).
+    pub isolated: bool,
+    /// `-E`: ignore `PYTHON*` variables.
+    pub ignore_env: bool,
+    /// `-s`: no user site directory.
+    pub no_user_site: bool,
+    /// `-S`: no `site` module at all (no site directories).
+    pub no_site: bool,
+    /// `-P`: no script directory in front of the path.
+    pub safe_path: bool,
+}
+
+/// A Python environment and the search path its console scripts see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchPath {
+    /// The search path (the equivalent of `sys.path`), in order.
+    pub entries: Vec<PathBuf>,
+    /// The interpreter, when one was found.
+    pub interpreter: Option<PathBuf>,
+    /// The virtual environment's prefix, when the interpreter is in one.
+    pub virtual_env: Option<PathBuf>,
+    /// Which discovery rule decided.
+    pub source: DiscoveryRule,
+    /// Whether the interpreter cache was used.
+    pub cache: CacheStatus,
+    /// Remarks worth showing (shims followed, parts derived statically, why
+    /// nothing was found, ...).
+    pub notes: Vec<String>,
+}
+
+impl SearchPath {
+    /// `true` when the interpreter's facts came from the cache.
+    pub fn cache_used(&self) -> bool {
+        self.cache.used()
+    }
+
+    /// An empty search path: nothing was found (`reason` goes to the notes).
+    pub fn nothing(reason: impl Into<String>) -> SearchPath {
+        SearchPath {
+            entries: Vec::new(),
+            interpreter: None,
+            virtual_env: None,
+            source: DiscoveryRule::Nothing,
+            cache: CacheStatus::NotNeeded,
+            notes: vec![reason.into()],
+        }
+    }
+}
+
+/// The environment report, as `setup-stamp env` prints it.
+impl fmt::Display for SearchPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "found by: {}", self.source)?;
+        match &self.interpreter {
+            Some(i) => writeln!(f, "interpreter: {}", i.display())?,
+            None => writeln!(f, "interpreter: none")?,
+        }
+        if let Some(v) = &self.virtual_env {
+            writeln!(f, "virtual environment: {}", v.display())?;
+        }
+        writeln!(f, "cache: {}", self.cache)?;
+        if self.entries.is_empty() {
+            writeln!(f, "search path: (empty)")?;
+        } else {
+            writeln!(f, "search path:")?;
+            for e in &self.entries {
+                writeln!(f, "  {}", e.display())?;
+            }
+        }
+        for n in &self.notes {
+            writeln!(f, "note: {n}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Why no search path could be derived.
+#[derive(Debug)]
+pub enum EnvironmentError {
+    /// The given path does not exist (or cannot be examined).
+    NotFound {
+        /// The path.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The path is neither a virtual environment nor inside one, and it
+    /// could not be used as an interpreter.
+    NotAVirtualEnvironment {
+        /// The path.
+        path: PathBuf,
+    },
+    /// A `pyvenv.cfg` could not be read.
+    ReadConfig {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A `pyvenv.cfg` could not be parsed (Python would not start either).
+    InvalidConfig {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The Python version of a virtual environment could not be determined
+    /// (no `version`/`version_info` in `pyvenv.cfg`, no single `lib/pythonX.Y`).
+    UnknownVersion {
+        /// The `pyvenv.cfg`.
+        path: PathBuf,
+    },
+}
+
+impl fmt::Display for EnvironmentError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EnvironmentError::NotFound { path, source } => {
+                write!(f, "{}: {source}", path.display())
+            }
+            EnvironmentError::NotAVirtualEnvironment { path } => write!(
+                f,
+                "{}: not a virtual environment (no pyvenv.cfg beside it or one level up)",
+                path.display()
+            ),
+            EnvironmentError::ReadConfig { path, source } => {
+                write!(f, "cannot read {}: {source}", path.display())
+            }
+            EnvironmentError::InvalidConfig { path, reason } => {
+                write!(f, "invalid {}: {reason}", path.display())
+            }
+            EnvironmentError::UnknownVersion { path } => write!(
+                f,
+                "{}: cannot tell the Python version (no version or version_info key, and not exactly one lib/pythonX.Y directory)",
+                path.display()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for EnvironmentError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            EnvironmentError::NotFound { source, .. }
+            | EnvironmentError::ReadConfig { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+/// What `site.py` would put on the path after the initial entries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SitePlan {
+    /// `(major, minor)` of the interpreter.
+    pub version: (u32, u32),
+    /// Standard-library entries (initial `sys.path`, after `PYTHONPATH`).
+    pub stdlib: Vec<PathBuf>,
+    /// A venv's own site-packages (added before the user site).
+    pub first_site_dirs: Vec<PathBuf>,
+    /// The user site directory, when enabled (added only if it exists).
+    pub user_site: Option<PathBuf>,
+    /// Global site directories (added when they exist).
+    pub site_dirs: Vec<PathBuf>,
+}
+
+fn is_dir(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| m.is_dir())
+}
+
+impl SitePlan {
+    /// The full `sys.path`: script directory, `PYTHONPATH`, standard
+    /// library, then each existing site directory with its `.pth` files.
+    pub(crate) fn assemble(
+        &self,
+        script_dir: Option<&Path>,
+        host: &HostEnv,
+        flags: &InterpreterFlags,
+    ) -> Vec<PathBuf> {
+        let ignore_env = flags.ignore_env || flags.isolated;
+        let safe_path = flags.isolated
+            || flags.safe_path
+            || (!ignore_env && host.var_nonempty("PYTHONSAFEPATH").is_some());
+        let mut b = site::PathBuilder::new(host.cwd(), self.version);
+        if let Some(dir) = script_dir.filter(|_| !safe_path) {
+            b.push_initial(dir);
+        }
+        if !ignore_env {
+            if let Some(pp) = host.var_nonempty("PYTHONPATH") {
+                use std::os::unix::ffi::OsStrExt;
+                for entry in pp.as_bytes().split(|c| *c == b':') {
+                    b.push_initial(Path::new(std::ffi::OsStr::from_bytes(entry)));
+                }
+            }
+        }
+        for entry in &self.stdlib {
+            b.push_initial(entry);
+        }
+        if flags.no_site {
+            return b.entries;
+        }
+        for dir in &self.first_site_dirs {
+            if is_dir(dir) {
+                b.add_site_dir(dir);
+            }
+        }
+        if let Some(user) = &self.user_site {
+            if is_dir(user) {
+                b.add_site_dir(user);
+            }
+        }
+        for dir in &self.site_dirs {
+            if is_dir(dir) {
+                b.add_site_dir(dir);
+            }
+        }
+        b.entries
+    }
+}
+
+/// The search path of a virtual environment, derived statically (no process
+/// is started), for the host's environment variables and directory.
+fn venv_search_path(
+    venv: &VirtualEnv,
+    host: &HostEnv,
+    flags: &InterpreterFlags,
+    script_dir: Option<&Path>,
+    source: DiscoveryRule,
+) -> Result<SearchPath, EnvironmentError> {
+    let mut notes = Vec::new();
+    let plan = venv::venv_plan(venv, host, flags, &mut notes)?;
+    if venv.config.include_system_site_packages {
+        notes.push(
+            "system site-packages included; the base interpreter's site directories were derived statically (distribution patches such as dist-packages are not seen)".into(),
+        );
+    }
+    let default_script_dir = venv.root.join("bin");
+    let script_dir = script_dir.unwrap_or(&default_script_dir);
+    Ok(SearchPath {
+        entries: plan.assemble(Some(script_dir), host, flags),
+        interpreter: venv.interpreter.clone(),
+        virtual_env: Some(venv.root.clone()),
+        source,
+        cache: CacheStatus::NotNeeded,
+        notes,
+    })
+}
+
+/// The search path of the virtual environment at `path` (its directory, or
+/// an interpreter inside it such as `bin/python` or `bin/python3.12`),
+/// derived statically from `pyvenv.cfg` for this process's environment
+/// variables and current directory. No process is started.
+///
+/// The first entry is the environment's `bin` directory (where its console
+/// scripts live), then `PYTHONPATH`, the base interpreter's standard
+/// library, the venv's site-packages with the directories its `.pth` files
+/// add, and — with `include-system-site-packages = true` — the user site and
+/// the base interpreter's site-packages.
+///
+/// A path that is not part of a virtual environment gives
+/// [`EnvironmentError::NotAVirtualEnvironment`].
+pub fn search_path_for_python(path: &Path) -> Result<SearchPath, EnvironmentError> {
+    search_path_for_python_in(path, &HostEnv::from_process())
+}
+
+/// [`search_path_for_python`] for a given host environment.
+pub fn search_path_for_python_in(
+    path: &Path,
+    host: &HostEnv,
+) -> Result<SearchPath, EnvironmentError> {
+    match VirtualEnv::find(path, host.cwd())? {
+        Some(venv) => venv_search_path(
+            &venv,
+            host,
+            &InterpreterFlags::default(),
+            None,
+            DiscoveryRule::Python {
+                given: path.to_path_buf(),
+            },
+        ),
+        None => Err(EnvironmentError::NotAVirtualEnvironment {
+            path: path.to_path_buf(),
+        }),
+    }
+}
+
+/// The fallback search path: the site-packages of `$VIRTUAL_ENV` when it is
+/// set and names a virtual environment, else an empty path (with a note
+/// saying why). No process is started.
+pub fn default_search_path() -> SearchPath {
+    default_search_path_in(&HostEnv::from_process())
+}
+
+/// [`default_search_path`] for a given host environment.
+pub fn default_search_path_in(host: &HostEnv) -> SearchPath {
+    let Some(value) = host.var_nonempty("VIRTUAL_ENV") else {
+        return SearchPath::nothing("VIRTUAL_ENV is not set");
+    };
+    let value = PathBuf::from(value);
+    match VirtualEnv::find(&value, host.cwd()) {
+        Ok(Some(venv)) => match venv_search_path(
+            &venv,
+            host,
+            &InterpreterFlags::default(),
+            None,
+            DiscoveryRule::VirtualEnvVar {
+                value: value.clone(),
+            },
+        ) {
+            Ok(sp) => sp,
+            Err(e) => SearchPath::nothing(format!("VIRTUAL_ENV ignored: {e}")),
+        },
+        Ok(None) => SearchPath::nothing(format!(
+            "VIRTUAL_ENV ignored: {} is not a virtual environment",
+            value.display()
+        )),
+        Err(e) => SearchPath::nothing(format!("VIRTUAL_ENV ignored: {e}")),
+    }
+}
