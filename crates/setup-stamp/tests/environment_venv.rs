@@ -40,7 +40,11 @@ fn real_sys_path(venv: &Path, host: &HostEnv) -> Vec<PathBuf> {
         .current_dir(&host.cwd)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: Vec<String> = serde_json::from_slice(&out.stdout).unwrap();
     v.into_iter().map(PathBuf::from).collect()
 }
@@ -63,7 +67,10 @@ fn venv_matches_python() {
     .unwrap();
     let host = HostEnv::empty(tmp.path().join("cwd"))
         .with_var("HOME", tmp.path())
-        .with_var("PYTHONPATH", format!("rel::{}", tmp.path().join("pp").display()));
+        .with_var(
+            "PYTHONPATH",
+            format!("rel::{}", tmp.path().join("pp").display()),
+        );
     let sp = search_path_for_python_in(&v.join("bin/python"), &host).unwrap();
     assert_eq!(sp.entries, real_sys_path(&v, &host));
     assert_eq!(sp.virtual_env.as_deref(), Some(v.as_path()));

@@ -11,13 +11,24 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+mod cache;
+mod discover;
 mod host;
+mod pathsearch;
+mod pyenv;
 mod pyvenv;
+mod query;
+mod shebang;
 mod site;
 mod venv;
 
+pub use cache::{cache_dir, KEY_VARIABLES};
+pub use discover::{discover, DiscoveryRequest, QUERY_TIMEOUT, TRACKED_SCRIPTS};
 pub use host::HostEnv;
+pub use pathsearch::which;
 pub use pyvenv::PyvenvConfig;
+pub use query::{InterpreterInfo, QueryFailure};
+pub use shebang::{parse_flags, parse_shebang, Launcher, ShebangError};
 pub use site::pth_directory_lines;
 pub use venv::VirtualEnv;
 
@@ -241,6 +252,13 @@ pub enum EnvironmentError {
         /// The `pyvenv.cfg`.
         path: PathBuf,
     },
+    /// An interpreter that had to be asked did not answer properly.
+    Query {
+        /// The interpreter.
+        interpreter: PathBuf,
+        /// What went wrong.
+        failure: QueryFailure,
+    },
 }
 
 impl fmt::Display for EnvironmentError {
@@ -265,6 +283,14 @@ impl fmt::Display for EnvironmentError {
                 "{}: cannot tell the Python version (no version or version_info key, and not exactly one lib/pythonX.Y directory)",
                 path.display()
             ),
+            EnvironmentError::Query {
+                interpreter,
+                failure,
+            } => write!(
+                f,
+                "cannot ask the Python interpreter {} for its search path: {failure}",
+                interpreter.display()
+            ),
         }
     }
 }
@@ -274,6 +300,10 @@ impl std::error::Error for EnvironmentError {
         match self {
             EnvironmentError::NotFound { source, .. }
             | EnvironmentError::ReadConfig { source, .. } => Some(source),
+            EnvironmentError::Query {
+                failure: QueryFailure::Spawn(e),
+                ..
+            } => Some(e),
             _ => None,
         }
     }
@@ -376,19 +406,19 @@ fn venv_search_path(
     })
 }
 
-/// The search path of the virtual environment at `path` (its directory, or
-/// an interpreter inside it such as `bin/python` or `bin/python3.12`),
-/// derived statically from `pyvenv.cfg` for this process's environment
-/// variables and current directory. No process is started.
+/// The search path of the Python environment at `path`: a virtual
+/// environment directory, or any interpreter (`bin/python`, `bin/python3.12`,
+/// symlinks, a system Python, a pyenv shim), for this process's environment
+/// variables and current directory.
 ///
-/// The first entry is the environment's `bin` directory (where its console
-/// scripts live), then `PYTHONPATH`, the base interpreter's standard
-/// library, the venv's site-packages with the directories its `.pth` files
-/// add, and — with `include-system-site-packages = true` — the user site and
-/// the base interpreter's site-packages.
-///
-/// A path that is not part of a virtual environment gives
-/// [`EnvironmentError::NotAVirtualEnvironment`].
+/// A virtual environment is derived statically from `pyvenv.cfg` and starts
+/// no process: the first entry is the environment's `bin` directory (where
+/// its console scripts live), then `PYTHONPATH`, the base interpreter's
+/// standard library, the venv's site-packages with the directories its
+/// `.pth` files add, and — with `include-system-site-packages = true` — the
+/// user site and the base interpreter's site-packages. Any other
+/// interpreter is asked once (at most [`QUERY_TIMEOUT`]) and its answer
+/// cached (see [`discover`]).
 pub fn search_path_for_python(path: &Path) -> Result<SearchPath, EnvironmentError> {
     search_path_for_python_in(path, &HostEnv::from_process())
 }
@@ -398,6 +428,17 @@ pub fn search_path_for_python_in(
     path: &Path,
     host: &HostEnv,
 ) -> Result<SearchPath, EnvironmentError> {
+    let request = DiscoveryRequest {
+        python: Some(path.to_path_buf()),
+        ..DiscoveryRequest::default()
+    };
+    discover(&request, host)
+}
+
+/// The search path of the virtual environment at `path` only, never
+/// starting a process: a path that is not part of a virtual environment
+/// gives [`EnvironmentError::NotAVirtualEnvironment`].
+pub fn venv_search_path_in(path: &Path, host: &HostEnv) -> Result<SearchPath, EnvironmentError> {
     match VirtualEnv::find(path, host.cwd())? {
         Some(venv) => venv_search_path(
             &venv,

@@ -1,0 +1,444 @@
+//! Discovery: which environment the terok frontends run in, and from an
+//! interpreter to its search path.
+
+use std::ffi::OsStr;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::cache::{self, CacheKey, Lookup};
+use super::host::HostEnv;
+use super::pathsearch::which;
+use super::pyenv::{self, ShimTarget};
+use super::query::{run_query, InterpreterInfo};
+use super::shebang::{parse_shebang, Launcher};
+use super::site::abspath;
+use super::venv::VirtualEnv;
+use super::{
+    venv_search_path, CacheStatus, DiscoveryRule, EnvironmentError, InterpreterFlags, SearchPath,
+    SitePlan,
+};
+
+/// The tracked console scripts looked up on `PATH`, in order.
+pub const TRACKED_SCRIPTS: [&str; 5] = [
+    "terok",
+    "terok-executor",
+    "terok-sandbox",
+    "terok-shield",
+    "terok-clearance",
+];
+
+/// How long an interpreter may take to answer.
+pub const QUERY_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// What the caller asks discovery to use.
+///
+/// ```
+/// use setup_stamp::environment::DiscoveryRequest;
+/// let req = DiscoveryRequest::default();
+/// assert_eq!(req.console_scripts[0], "terok");
+/// assert!(req.sys_path.is_none() && req.python.is_none());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiscoveryRequest {
+    /// `--sys-path DIR...`: use this search path as is (rule 1).
+    pub sys_path: Option<Vec<PathBuf>>,
+    /// `--python PATH`: a virtual environment or any interpreter (rule 2).
+    pub python: Option<PathBuf>,
+    /// Console scripts whose owning environment is used (rule 4), in order.
+    pub console_scripts: Vec<String>,
+    /// How long an interpreter may take to answer.
+    pub timeout: Duration,
+    /// Where the interpreter cache lives; `None`: [`cache_dir`](super::cache_dir)
+    /// of the host.
+    pub cache_dir: Option<PathBuf>,
+    /// `false`: never read or write the cache (always ask).
+    pub use_cache: bool,
+}
+
+impl Default for DiscoveryRequest {
+    fn default() -> Self {
+        DiscoveryRequest {
+            sys_path: None,
+            python: None,
+            console_scripts: TRACKED_SCRIPTS.iter().map(|s| s.to_string()).collect(),
+            timeout: QUERY_TIMEOUT,
+            cache_dir: None,
+            use_cache: true,
+        }
+    }
+}
+
+/// Reads the first bytes of a file (enough for any launcher line).
+fn head(path: &Path) -> std::io::Result<Vec<u8>> {
+    let mut buf = Vec::with_capacity(1024);
+    std::fs::File::open(path)?
+        .take(2048)
+        .read_to_end(&mut buf)?;
+    Ok(buf)
+}
+
+/// Finds the environment, trying the rules in order (see the module
+/// documentation of [`environment`](super)); the result says which rule
+/// decided. Nothing found is not an error: the search path is empty and a
+/// note says why. Errors are for an interpreter that was found (or given)
+/// but cannot be used: missing, broken, hanging.
+pub fn discover(
+    request: &DiscoveryRequest,
+    host: &HostEnv,
+) -> Result<SearchPath, EnvironmentError> {
+    if let Some(entries) = &request.sys_path {
+        return Ok(SearchPath {
+            entries: entries.clone(),
+            interpreter: None,
+            virtual_env: None,
+            source: DiscoveryRule::SysPath,
+            cache: CacheStatus::NotNeeded,
+            notes: Vec::new(),
+        });
+    }
+    let mut notes = Vec::new();
+    if let Some(python) = &request.python {
+        let source = DiscoveryRule::Python {
+            given: python.clone(),
+        };
+        let mut sp = interpreter_search_path(
+            python,
+            request,
+            host,
+            InterpreterFlags::default(),
+            None,
+            source,
+        )?;
+        notes.append(&mut sp.notes);
+        sp.notes = notes;
+        return Ok(sp);
+    }
+    if let Some(value) = host.var_nonempty("VIRTUAL_ENV") {
+        let value = PathBuf::from(value);
+        match VirtualEnv::find(&value, host.cwd()) {
+            Ok(Some(venv)) => {
+                return venv_search_path(
+                    &venv,
+                    host,
+                    &InterpreterFlags::default(),
+                    None,
+                    DiscoveryRule::VirtualEnvVar { value },
+                )
+            }
+            Ok(None) => notes.push(format!(
+                "VIRTUAL_ENV={} ignored: not a virtual environment",
+                value.display()
+            )),
+            Err(e) => notes.push(format!("VIRTUAL_ENV={} ignored: {e}", value.display())),
+        }
+    }
+    for name in &request.console_scripts {
+        let Some(script) = which(OsStr::new(name), host, &[]) else {
+            continue;
+        };
+        match console_script_interpreter(&script, host) {
+            Ok((interpreter, flags, script_dir, mut script_notes)) => {
+                notes.append(&mut script_notes);
+                let source = DiscoveryRule::ConsoleScript {
+                    name: name.clone(),
+                    script: script.clone(),
+                };
+                let mut sp = interpreter_search_path(
+                    &interpreter,
+                    request,
+                    host,
+                    flags,
+                    Some(&script_dir),
+                    source,
+                )?;
+                notes.append(&mut sp.notes);
+                sp.notes = notes;
+                return Ok(sp);
+            }
+            Err(why) => notes.push(format!(
+                "console script {} ({}) skipped: {why}",
+                name,
+                script.display()
+            )),
+        }
+    }
+    if let Some(python3) = which(OsStr::new("python3"), host, &[]) {
+        let source = DiscoveryRule::PythonOnPath {
+            found: python3.clone(),
+        };
+        let mut sp = interpreter_search_path(
+            &python3,
+            request,
+            host,
+            InterpreterFlags::default(),
+            None,
+            source,
+        )?;
+        notes.append(&mut sp.notes);
+        sp.notes = notes;
+        return Ok(sp);
+    }
+    let tried = request.console_scripts.join(", ");
+    let mut sp = SearchPath::nothing(if tried.is_empty() {
+        "no VIRTUAL_ENV and no python3 on PATH".to_owned()
+    } else {
+        format!("no VIRTUAL_ENV, none of {tried} on PATH, and no python3 on PATH")
+    });
+    notes.append(&mut sp.notes);
+    sp.notes = notes;
+    Ok(sp)
+}
+
+/// From a console script found on `PATH` to the interpreter its launcher
+/// line names, the options given there, and the directory Python puts
+/// first on the path (the script's directory, symlinks resolved).
+fn console_script_interpreter(
+    script: &Path,
+    host: &HostEnv,
+) -> Result<(PathBuf, InterpreterFlags, PathBuf, Vec<String>), String> {
+    let mut notes = Vec::new();
+    let mut script = script.to_path_buf();
+    // A console script installed into a pyenv version is reached through a
+    // pyenv shim of the same name.
+    for _ in 0..4 {
+        let bytes = head(&script).map_err(|e| e.to_string())?;
+        let Some(shim) = pyenv::detect(&script, &bytes) else {
+            break;
+        };
+        match pyenv::resolve(&shim, host) {
+            ShimTarget::Resolved {
+                target,
+                version,
+                origin,
+            } => {
+                notes.push(format!(
+                    "{} is a pyenv shim: followed to {} (version {version}, set by {origin})",
+                    script.display(),
+                    target.display()
+                ));
+                script = target;
+            }
+            ShimTarget::Unresolved(why) => {
+                return Err(format!("pyenv shim that cannot be followed: {why}"))
+            }
+        }
+    }
+    let real = std::fs::canonicalize(&script).map_err(|e| e.to_string())?;
+    let bytes = head(&real).map_err(|e| e.to_string())?;
+    let launcher = parse_shebang(&bytes).map_err(|e| e.to_string())?;
+    let flags = launcher.flags();
+    let script_dir = real.parent().unwrap_or(Path::new("/")).to_path_buf();
+    let interpreter = match &launcher {
+        Launcher::Direct { interpreter, .. } => abspath(host.cwd(), interpreter),
+        Launcher::Env { program, .. } => which(program, host, &[]).ok_or_else(|| {
+            format!(
+                "its launcher runs `{}` from PATH, which is not found",
+                program.to_string_lossy()
+            )
+        })?,
+    };
+    Ok((interpreter, flags, script_dir, notes))
+}
+
+/// The search path of any interpreter (a virtual environment's, a pyenv
+/// shim, a system Python), for a script in `script_dir` run with `flags`.
+pub(crate) fn interpreter_search_path(
+    path: &Path,
+    request: &DiscoveryRequest,
+    host: &HostEnv,
+    flags: InterpreterFlags,
+    script_dir: Option<&Path>,
+    source: DiscoveryRule,
+) -> Result<SearchPath, EnvironmentError> {
+    let mut notes = Vec::new();
+    let mut path = abspath(host.cwd(), path);
+    // Follow pyenv shims statically, each time (never cached under the shim).
+    let mut shim_unresolved = None;
+    for _ in 0..4 {
+        if let Some(venv) = VirtualEnv::find(&path, host.cwd())? {
+            let mut sp = venv_search_path(&venv, host, &flags, script_dir, source)?;
+            notes.append(&mut sp.notes);
+            sp.notes = notes;
+            return Ok(sp);
+        }
+        let bytes = head(&path).map_err(|source| EnvironmentError::NotFound {
+            path: path.clone(),
+            source,
+        })?;
+        let Some(shim) = pyenv::detect(&path, &bytes) else {
+            break;
+        };
+        match pyenv::resolve(&shim, host) {
+            ShimTarget::Resolved {
+                target,
+                version,
+                origin,
+            } => {
+                notes.push(format!(
+                    "{} is a pyenv shim: followed to {} (version {version}, set by {origin})",
+                    path.display(),
+                    target.display()
+                ));
+                path = target;
+            }
+            ShimTarget::Unresolved(why) => {
+                shim_unresolved = Some(why);
+                break;
+            }
+        }
+    }
+    let cache_dir = request
+        .cache_dir
+        .clone()
+        .or_else(|| cache::cache_dir(host))
+        .filter(|_| request.use_cache);
+    let key = if shim_unresolved.is_some() {
+        None
+    } else {
+        CacheKey::new(&path, host, &flags)
+    };
+    if let (Some(dir), Some(key)) = (&cache_dir, &key) {
+        match cache::load(dir, key) {
+            Lookup::Hit(info) => {
+                let file = cache::entry_path(dir, key);
+                return Ok(finish(
+                    &info,
+                    &path,
+                    host,
+                    &flags,
+                    script_dir,
+                    source,
+                    CacheStatus::Hit { file },
+                    notes,
+                ));
+            }
+            Lookup::Miss => {}
+            Lookup::Corrupt(why) => notes.push(format!("corrupt cache entry ignored: {why}")),
+        }
+    }
+    let info = run_query(&path, host, &flags, request.timeout).map_err(|failure| {
+        EnvironmentError::Query {
+            interpreter: path.clone(),
+            failure,
+        }
+    })?;
+    let real = (!info.executable.as_os_str().is_empty()).then(|| info.executable.clone());
+    let is_shim = real.as_deref().is_some_and(|r| !same_file(r, &path));
+    if let (true, Some(real)) = (is_shim, &real) {
+        notes.push(format!(
+            "{} is a shim for {}{}; followed by asking it (not cached under the shim)",
+            path.display(),
+            real.display(),
+            shim_unresolved
+                .as_deref()
+                .map(|w| format!(" ({w})"))
+                .unwrap_or_default()
+        ));
+        if let Some(venv) = VirtualEnv::find(real, host.cwd())? {
+            let mut sp = venv_search_path(&venv, host, &flags, script_dir, source)?;
+            sp.cache = CacheStatus::NotWritten {
+                reason: "a shim: its target is a virtual environment, derived statically".into(),
+            };
+            notes.append(&mut sp.notes);
+            sp.notes = notes;
+            return Ok(sp);
+        }
+    }
+    if info.prefix != info.base_prefix {
+        notes.push(format!(
+            "the interpreter reports a virtual environment ({}) without a pyvenv.cfg found beside it",
+            info.prefix.display()
+        ));
+    }
+    // Store under the real interpreter (for a shim, the file it runs).
+    let store_path = if is_shim {
+        real.clone()
+    } else {
+        Some(path.clone())
+    };
+    let status = match (&cache_dir, store_path) {
+        (None, _) if !request.use_cache => CacheStatus::NotWritten {
+            reason: "cache disabled".into(),
+        },
+        (None, _) => CacheStatus::NotWritten {
+            reason: "no cache directory (no home directory)".into(),
+        },
+        (Some(dir), Some(p)) => match CacheKey::new(&p, host, &flags) {
+            Some(key) => match cache::store(dir, &key, &info) {
+                Ok(file) if is_shim => CacheStatus::NotWritten {
+                    reason: format!(
+                        "a shim; the answer was cached for its target in {}",
+                        file.display()
+                    ),
+                },
+                Ok(file) => CacheStatus::Written { file },
+                Err(e) => CacheStatus::NotWritten {
+                    reason: format!("cannot write under {}: {e}", dir.display()),
+                },
+            },
+            None => CacheStatus::NotWritten {
+                reason: format!("cannot examine {}", p.display()),
+            },
+        },
+        (Some(_), None) => CacheStatus::NotWritten {
+            reason: "the interpreter does not know its own path".into(),
+        },
+    };
+    let interpreter = if is_shim { real.unwrap_or(path) } else { path };
+    Ok(finish(
+        &info,
+        &interpreter,
+        host,
+        &flags,
+        script_dir,
+        source,
+        status,
+        notes,
+    ))
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
+        _ => false,
+    }
+}
+
+/// Builds the search path from an interpreter's facts plus what is
+/// re-derived on every run (user site existence, `.pth` files).
+#[allow(clippy::too_many_arguments)]
+fn finish(
+    info: &InterpreterInfo,
+    interpreter: &Path,
+    host: &HostEnv,
+    flags: &InterpreterFlags,
+    script_dir: Option<&Path>,
+    source: DiscoveryRule,
+    cache: CacheStatus,
+    notes: Vec<String>,
+) -> SearchPath {
+    let plan = plan_from_info(info);
+    let default_dir = interpreter.parent().map(Path::to_path_buf);
+    let script_dir = script_dir.map(Path::to_path_buf).or(default_dir);
+    SearchPath {
+        entries: plan.assemble(script_dir.as_deref(), host, flags),
+        interpreter: Some(interpreter.to_path_buf()),
+        virtual_env: None,
+        source,
+        cache,
+        notes,
+    }
+}
+
+/// The site plan of a (non-venv) interpreter from its answer.
+pub(crate) fn plan_from_info(info: &InterpreterInfo) -> SitePlan {
+    SitePlan {
+        version: (info.version.0, info.version.1),
+        stdlib: info.stdlib.clone(),
+        first_site_dirs: Vec::new(),
+        user_site: info.user_site.clone().filter(|_| info.user_site_enabled),
+        site_dirs: info.site_dirs.clone(),
+    }
+}
