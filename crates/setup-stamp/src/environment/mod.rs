@@ -391,7 +391,7 @@ fn venv_search_path(
     let plan = venv::venv_plan(venv, host, flags, &mut notes)?;
     if venv.config.include_system_site_packages {
         notes.push(
-            "system site-packages included; the base interpreter's site directories were derived statically (distribution patches such as dist-packages are not seen)".into(),
+            "system site-packages included; the base interpreter's site directories were derived statically (standard, lib64 and Debian layouts are recognised)".into(),
         );
     }
     let default_script_dir = venv.root.join("bin");

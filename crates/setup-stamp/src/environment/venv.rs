@@ -119,6 +119,9 @@ pub(crate) struct StaticBase {
     pub prefix: Option<PathBuf>,
     /// `sys.platlibdir` guess (`lib` or `lib64`).
     pub platlibdir: &'static str,
+    /// Debian's patched `site.py` (and its derivatives'): recognised by
+    /// `<prefix>/lib/python3/dist-packages`.
+    pub debian: bool,
 }
 
 /// Finds the base prefix the way `getpath` does: from `home` upwards, the
@@ -147,6 +150,7 @@ pub(crate) fn static_base(home: Option<&Path>, version: (u32, u32)) -> StaticBas
                 return StaticBase {
                     prefix: Some(d.to_path_buf()),
                     platlibdir,
+                    debian: d.join("lib/python3/dist-packages").is_dir(),
                 };
             }
         }
@@ -155,19 +159,37 @@ pub(crate) fn static_base(home: Option<&Path>, version: (u32, u32)) -> StaticBas
     StaticBase {
         prefix: None,
         platlibdir: "lib",
+        debian: false,
     }
 }
 
-/// `site.getsitepackages([prefix])` on POSIX: `<platlibdir>` then `lib`.
+/// `site.getsitepackages([prefix])` on POSIX, as seen from inside a virtual
+/// environment: `<platlibdir>` then `lib`. With Debian's patch (CPython as
+/// packaged by Debian and Ubuntu): `lib/pythonX.Y/site-packages` (venvs
+/// only), `local/lib/pythonX.Y/dist-packages`, `lib/python3/dist-packages`,
+/// then `<platlibdir>` and `lib` with `pythonX.Y/dist-packages`.
 pub(crate) fn site_packages_of(
     prefix: &Path,
-    platlibdir: &str,
+    base: &StaticBase,
     version: (u32, u32),
 ) -> Vec<PathBuf> {
     let sub = format!("python{}.{}", version.0, version.1);
-    let mut libdirs = vec![platlibdir];
-    if platlibdir != "lib" {
+    let mut libdirs = vec![base.platlibdir];
+    if base.platlibdir != "lib" {
         libdirs.push("lib");
+    }
+    if base.debian {
+        let mut dirs = vec![
+            prefix.join("lib").join(&sub).join("site-packages"),
+            prefix.join("local/lib").join(&sub).join("dist-packages"),
+            prefix.join("lib/python3/dist-packages"),
+        ];
+        dirs.extend(
+            libdirs
+                .into_iter()
+                .map(|l| prefix.join(l).join(&sub).join("dist-packages")),
+        );
+        return dirs;
     }
     libdirs
         .into_iter()
@@ -245,7 +267,7 @@ pub(crate) fn venv_plan(
             Vec::new()
         }
     };
-    let venv_site = site_packages_of(&venv.root, base.platlibdir, version);
+    let venv_site = site_packages_of(&venv.root, &base, version);
     let mut plan = SitePlan {
         version,
         stdlib,
@@ -256,7 +278,7 @@ pub(crate) fn venv_plan(
     if venv.config.include_system_site_packages {
         plan.user_site = static_user_site(host, flags, version);
         if let Some(prefix) = &base.prefix {
-            plan.site_dirs = site_packages_of(prefix, base.platlibdir, version);
+            plan.site_dirs = site_packages_of(prefix, &base, version);
         }
     }
     Ok(plan)
@@ -331,12 +353,32 @@ mod tests {
         let b = static_base(Some(&q.join("bin")), (3, 12));
         assert_eq!(b.platlibdir, "lib64");
         assert_eq!(
-            site_packages_of(&q, b.platlibdir, (3, 12)),
+            site_packages_of(&q, &b, (3, 12)),
             vec![
                 q.join("lib64/python3.12/site-packages"),
                 q.join("lib/python3.12/site-packages")
             ]
         );
         assert_eq!(static_base(Some(&p.join("none")), (3, 9)).prefix, None);
+    }
+
+    #[test]
+    fn debian_layout() {
+        let tmp = tempfile::tempdir().unwrap();
+        let usr = tmp.path().join("usr");
+        write(&usr.join("lib/python3.11/os.py"), "");
+        std::fs::create_dir_all(usr.join("lib/python3/dist-packages")).unwrap();
+        std::fs::create_dir_all(usr.join("bin")).unwrap();
+        let b = static_base(Some(&usr.join("bin")), (3, 11));
+        assert!(b.debian);
+        assert_eq!(
+            site_packages_of(&usr, &b, (3, 11)),
+            vec![
+                usr.join("lib/python3.11/site-packages"),
+                usr.join("local/lib/python3.11/dist-packages"),
+                usr.join("lib/python3/dist-packages"),
+                usr.join("lib/python3.11/dist-packages"),
+            ]
+        );
     }
 }
