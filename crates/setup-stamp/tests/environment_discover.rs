@@ -12,7 +12,8 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use setup_stamp::environment::{
-    discover, CacheStatus, DiscoveryRequest, DiscoveryRule, EnvironmentError, HostEnv, QueryFailure,
+    discover_in, CacheStatus, DiscoveryOptions, DiscoveryRequest, DiscoveryRule, EnvironmentError,
+    HostEnv, QueryFailure,
 };
 
 const PY312: &str = "/root/.pyenv/versions/3.12.1/bin/python3.12";
@@ -62,10 +63,11 @@ impl Lab {
             .with_var("PATH", path)
     }
 
-    fn request(&self) -> DiscoveryRequest {
-        DiscoveryRequest {
+    /// A generous timeout: the machine may be busy.
+    fn options(&self) -> DiscoveryOptions {
+        DiscoveryOptions {
             timeout: Duration::from_secs(20),
-            ..DiscoveryRequest::default()
+            ..DiscoveryOptions::default()
         }
     }
 
@@ -191,19 +193,19 @@ fn pipx_style_console_script_and_editable_install() {
     std::os::unix::fs::symlink(venv.join("bin/terok"), lab.p("bin/terok")).unwrap();
 
     let host = lab.host(&format!("{}:/usr/bin:/bin", lab.p("bin").display()));
-    let sp = discover(&lab.request(), &host).unwrap();
+    let sp = discover_in(&DiscoveryRequest::default(), &host, &lab.options()).unwrap();
     let seen = lab.run(&host, "terok");
-    assert_eq!(sp.entries, seen.path, "{sp}");
+    assert_eq!(sp.search_path, seen.path, "{sp}");
     assert_eq!(
-        sp.source,
+        sp.rule,
         DiscoveryRule::ConsoleScript {
             name: "terok".into(),
             script: lab.p("bin/terok")
         }
     );
     assert_eq!(sp.cache, CacheStatus::NotNeeded);
-    assert_eq!(sp.entries[0], venv.join("bin"));
-    assert!(sp.entries.contains(&proj.join("src")));
+    assert_eq!(sp.search_path[0], venv.join("bin"));
+    assert!(sp.search_path.contains(&proj.join("src")));
     assert_eq!(seen.versions["terok"].as_deref(), Some("1.2.0"));
     assert_eq!(seen.versions["terok-sandbox"].as_deref(), Some("0.9.dev1"));
     assert_eq!(seen.versions["terok-clearance"].as_deref(), Some("0.5"));
@@ -261,16 +263,16 @@ fn env_shebang_system_site_user_site_and_pythonpath() {
             venv.join("bin").display()
         ))
         .with_var("PYTHONPATH", &target);
-    let sp = discover(&lab.request(), &host).unwrap();
+    let sp = discover_in(&DiscoveryRequest::default(), &host, &lab.options()).unwrap();
     let seen = lab.run(&host, "terok-executor");
-    assert_eq!(sp.entries, seen.path, "{sp}");
+    assert_eq!(sp.search_path, seen.path, "{sp}");
     assert_eq!(
         sp.interpreter.as_deref(),
         Some(venv.join("bin/python3").as_path())
     );
-    assert_eq!(sp.entries[0], lab.p("bin"));
-    assert_eq!(sp.entries[1], target);
-    assert!(sp.entries.contains(&lab.p("extra")));
+    assert_eq!(sp.search_path[0], lab.p("bin"));
+    assert_eq!(sp.search_path[1], target);
+    assert!(sp.search_path.contains(&lab.p("extra")));
     assert_eq!(seen.versions["terok-executor"].as_deref(), Some("2.0"));
     assert_eq!(seen.versions["terok-shield"].as_deref(), Some("1.0"));
     assert_eq!(seen.versions["terok-sandbox"].as_deref(), Some("3.1"));
@@ -293,9 +295,9 @@ fn virtual_env_variable_with_pythonpath() {
         .host("/usr/bin:/bin")
         .with_var("VIRTUAL_ENV", &venv)
         .with_var("PYTHONPATH", format!("{}::relative", lab.p("pp").display()));
-    let sp = discover(&lab.request(), &host).unwrap();
+    let sp = discover_in(&DiscoveryRequest::default(), &host, &lab.options()).unwrap();
     assert_eq!(
-        sp.source,
+        sp.rule,
         DiscoveryRule::VirtualEnvVar {
             value: venv.clone()
         }
@@ -304,14 +306,14 @@ fn virtual_env_variable_with_pythonpath() {
         &host,
         &format!("{}", venv.join("bin/terok-clearance").display()),
     );
-    assert_eq!(sp.entries, seen.path, "{sp}");
+    assert_eq!(sp.search_path, seen.path, "{sp}");
     // An invalid VIRTUAL_ENV is skipped with a note.
     let host = lab
         .host(&lab.p("bin").display().to_string())
         .with_var("VIRTUAL_ENV", lab.p("nothing-here"));
-    let sp = discover(&lab.request(), &host).unwrap();
-    assert_eq!(sp.source, DiscoveryRule::Nothing);
-    assert!(sp.entries.is_empty());
+    let sp = discover_in(&DiscoveryRequest::default(), &host, &lab.options()).unwrap();
+    assert_eq!(sp.rule, DiscoveryRule::Nothing);
+    assert!(sp.search_path.is_empty());
     assert!(sp.notes.iter().any(|n| n.contains("VIRTUAL_ENV")), "{sp}");
 }
 
@@ -324,50 +326,54 @@ fn first_user_install_after_cache_fill() {
     let host = lab.host("/usr/bin:/bin");
     let req = DiscoveryRequest {
         python: Some(PathBuf::from(PY312)),
-        ..lab.request()
+        ..DiscoveryRequest::default()
     };
-    let first = discover(&req, &host).unwrap();
+    let first = discover_in(&req, &host, &lab.options()).unwrap();
     assert!(
         matches!(first.cache, CacheStatus::Written { .. }),
         "{first}"
     );
     let user_site = lab.p("home/.local/lib/python3.12/site-packages");
-    assert!(!first.entries.contains(&user_site));
+    assert!(!first.search_path.contains(&user_site));
     // The first `pip install --user`, after the cache was filled.
     lab.pip(vec![
         "install".into(),
         "--user".into(),
         lab.wheel("terok", "0.1", &["terok"]).into(),
     ]);
-    let second = discover(&req, &host).unwrap();
+    let second = discover_in(&req, &host, &lab.options()).unwrap();
     assert!(second.cache_used(), "{second}");
-    assert!(second.entries.contains(&user_site));
+    assert!(second.search_path.contains(&user_site));
     let seen = lab.run(
         &host,
         &format!("{}", lab.p("home/.local/bin/terok").display()),
     );
     // The console script's directory differs from the interpreter's.
     assert_eq!(seen.path[0], lab.p("home/.local/bin"));
-    assert_eq!(second.entries[1..], seen.path[1..], "{second}");
+    assert_eq!(second.search_path[1..], seen.path[1..], "{second}");
     assert_eq!(seen.versions["terok"].as_deref(), Some("0.1"));
     // Found as the owner of the user-installed console script.
     let host = lab.host(&format!(
         "{}:/usr/bin:/bin",
         lab.p("home/.local/bin").display()
     ));
-    let sp = discover(&lab.request(), &host).unwrap();
-    assert_eq!(sp.entries, seen.path, "{sp}");
+    let sp = discover_in(&DiscoveryRequest::default(), &host, &lab.options()).unwrap();
+    assert_eq!(sp.search_path, seen.path, "{sp}");
     assert!(sp.cache_used());
     // A corrupt cache entry is ignored and rewritten.
     let CacheStatus::Hit { file } = &sp.cache else {
         unreachable!()
     };
     std::fs::write(file, "garbage").unwrap();
-    let sp = discover(&lab.request(), &host).unwrap();
+    let sp = discover_in(&DiscoveryRequest::default(), &host, &lab.options()).unwrap();
     assert!(matches!(sp.cache, CacheStatus::Written { .. }), "{sp}");
     assert!(sp.notes.iter().any(|n| n.contains("corrupt")));
-    assert_eq!(sp.entries, seen.path);
-    assert!(discover(&lab.request(), &host).unwrap().cache_used());
+    assert_eq!(sp.search_path, seen.path);
+    assert!(
+        discover_in(&DiscoveryRequest::default(), &host, &lab.options())
+            .unwrap()
+            .cache_used()
+    );
 }
 
 #[test]
@@ -379,7 +385,7 @@ fn pyenv_shim_on_path_followed_statically() {
     let host = lab
         .host(&format!("{PYENV_SHIMS}:/usr/bin:/bin"))
         .with_var("PYENV_VERSION", "3.12.1");
-    let first = discover(&lab.request(), &host).unwrap();
+    let first = discover_in(&DiscoveryRequest::default(), &host, &lab.options()).unwrap();
     assert_eq!(
         first.interpreter.as_deref(),
         Some(Path::new("/root/.pyenv/versions/3.12.1/bin/python3"))
@@ -392,18 +398,18 @@ fn pyenv_shim_on_path_followed_statically() {
         matches!(first.cache, CacheStatus::Written { .. }),
         "{first}"
     );
-    let second = discover(&lab.request(), &host).unwrap();
+    let second = discover_in(&DiscoveryRequest::default(), &host, &lab.options()).unwrap();
     assert!(second.cache_used(), "{second}");
-    assert_eq!(first.entries, second.entries);
+    assert_eq!(first.search_path, second.search_path);
     // The same shim under another version: followed again, not cached
     // under the shim's path.
     let other = host.clone().with_var("PYENV_VERSION", "3.11.7");
-    let third = discover(&lab.request(), &other).unwrap();
+    let third = discover_in(&DiscoveryRequest::default(), &other, &lab.options()).unwrap();
     assert_eq!(
         third.interpreter.as_deref(),
         Some(Path::new("/root/.pyenv/versions/3.11.7/bin/python3"))
     );
-    assert!(third.entries.iter().any(|e| e.ends_with("python3.11")));
+    assert!(third.search_path.iter().any(|e| e.ends_with("python3.11")));
     // Compared with what that interpreter sees for a script of its own.
     let probe = lab.p("work/probe.py");
     std::fs::write(
@@ -412,7 +418,7 @@ fn pyenv_shim_on_path_followed_statically() {
     )
     .unwrap();
     let seen = lab.run(&host, &format!("python3 {}", probe.display()));
-    assert_eq!(second.entries[1..], seen.path[1..], "{second}");
+    assert_eq!(second.search_path[1..], seen.path[1..], "{second}");
 }
 
 #[test]
@@ -427,7 +433,7 @@ fn non_pyenv_shim_is_asked_each_time() {
     std::fs::set_permissions(&shim, std::fs::Permissions::from_mode(0o755)).unwrap();
     let host = lab.host(&format!("{}:/usr/bin:/bin", lab.p("bin").display()));
     for _ in 0..2 {
-        let sp = discover(&lab.request(), &host).unwrap();
+        let sp = discover_in(&DiscoveryRequest::default(), &host, &lab.options()).unwrap();
         assert!(sp.cache.queried(), "{sp}");
         assert!(!sp.cache_used());
         assert_eq!(sp.interpreter.as_deref(), Some(Path::new(PY312)));
@@ -436,9 +442,11 @@ fn non_pyenv_shim_is_asked_each_time() {
     // Its target was cached: asking for it directly is a hit.
     let req = DiscoveryRequest {
         python: Some(PathBuf::from(PY312)),
-        ..lab.request()
+        ..DiscoveryRequest::default()
     };
-    assert!(discover(&req, &host).unwrap().cache_used());
+    assert!(discover_in(&req, &host, &lab.options())
+        .unwrap()
+        .cache_used());
 }
 
 #[test]
@@ -454,7 +462,7 @@ fn broken_hanging_and_missing_interpreters() {
         ..DiscoveryRequest::default()
     };
     let t = Instant::now();
-    let err = discover(&req, &host).unwrap_err();
+    let err = discover_in(&req, &host, &DiscoveryOptions::default()).unwrap_err();
     assert!(t.elapsed() < Duration::from_secs(4));
     assert!(matches!(
         err,
@@ -468,13 +476,18 @@ fn broken_hanging_and_missing_interpreters() {
         python: Some(lab.p("bin/missing")),
         ..DiscoveryRequest::default()
     };
-    let err = discover(&req, &host).unwrap_err();
+    let err = discover_in(&req, &host, &DiscoveryOptions::default()).unwrap_err();
     assert!(err.to_string().contains("bin/missing"), "{err}");
     // Nothing on PATH at all: an empty search path, and why.
     let host = lab.host(&lab.p("bin").display().to_string());
-    let sp = discover(&DiscoveryRequest::default(), &host).unwrap();
-    assert_eq!(sp.source, DiscoveryRule::Nothing);
-    assert!(sp.entries.is_empty());
+    let sp = discover_in(
+        &DiscoveryRequest::default(),
+        &host,
+        &DiscoveryOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(sp.rule, DiscoveryRule::Nothing);
+    assert!(sp.search_path.is_empty());
     assert!(sp.to_string().contains("python3"), "{sp}");
 }
 
@@ -532,9 +545,9 @@ fn strace_child() {
         python: std::env::var_os("SETUP_STAMP_TEST_PYTHON").map(PathBuf::from),
         ..DiscoveryRequest::default()
     };
-    let sp = discover(&req, &host).unwrap();
+    let sp = discover_in(&req, &host, &DiscoveryOptions::default()).unwrap();
     assert!(!sp.cache.queried(), "{sp}");
-    assert!(!sp.entries.is_empty());
+    assert!(!sp.search_path.is_empty());
 }
 
 #[test]
@@ -549,7 +562,10 @@ fn no_process_on_cache_hit_or_venv() {
         python: Some(PathBuf::from(PY312)),
         ..DiscoveryRequest::default()
     };
-    assert!(discover(&req, &host).unwrap().cache.queried());
+    assert!(discover_in(&req, &host, &lab.options())
+        .unwrap()
+        .cache
+        .queried());
     assert_eq!(
         execs_under_strace(&lab, &host, Some(Path::new(PY312))),
         Vec::<String>::new()
@@ -620,10 +636,19 @@ fn strace_child_query() {
         .with_var("PATH", "/usr/bin:/bin");
     let req = DiscoveryRequest {
         python: Some(PathBuf::from(PY312)),
-        timeout: Duration::from_secs(20),
         ..DiscoveryRequest::default()
     };
-    assert!(discover(&req, &host).unwrap().cache.queried());
+    assert!(discover_in(
+        &req,
+        &host,
+        &DiscoveryOptions {
+            timeout: Duration::from_secs(20),
+            ..DiscoveryOptions::default()
+        }
+    )
+    .unwrap()
+    .cache
+    .queried());
 }
 
 const DEBIAN_PY: &str = "/usr/bin/python3";
@@ -647,13 +672,13 @@ fn debian_python_and_its_venvs() {
     .unwrap();
     let req = DiscoveryRequest {
         python: Some(PathBuf::from(DEBIAN_PY)),
-        ..lab.request()
+        ..DiscoveryRequest::default()
     };
-    let sp = discover(&req, &host).unwrap();
+    let sp = discover_in(&req, &host, &lab.options()).unwrap();
     let seen = lab.run(&host, &format!("{DEBIAN_PY} {}", probe.display()));
-    assert_eq!(sp.entries[1..], seen.path[1..], "{sp}");
+    assert_eq!(sp.search_path[1..], seen.path[1..], "{sp}");
     assert!(sp
-        .entries
+        .search_path
         .contains(&PathBuf::from("/usr/lib/python3/dist-packages")));
     for system_site in [false, true] {
         let venv = lab.p(if system_site { "dvs" } else { "dv" });
@@ -665,9 +690,9 @@ fn debian_python_and_its_venvs() {
         assert!(cmd.arg(&venv).status().unwrap().success());
         let req = DiscoveryRequest {
             python: Some(venv.join("bin/python3")),
-            ..lab.request()
+            ..DiscoveryRequest::default()
         };
-        let sp = discover(&req, &host).unwrap();
+        let sp = discover_in(&req, &host, &lab.options()).unwrap();
         assert_eq!(sp.cache, CacheStatus::NotNeeded);
         let vprobe = venv.join("bin/probe");
         std::fs::write(
@@ -681,6 +706,17 @@ fn debian_python_and_its_venvs() {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&vprobe, std::fs::Permissions::from_mode(0o755)).unwrap();
         let seen = lab.run(&host, &vprobe.display().to_string());
-        assert_eq!(sp.entries, seen.path, "{sp}");
+        assert_eq!(sp.search_path, seen.path, "{sp}");
+    }
+}
+
+/// Prints what discovery finds for this very process (run by hand:
+/// `cargo test --test environment_discover show_this_machine -- --ignored --nocapture`).
+#[test]
+#[ignore = "prints the environment of the machine running the tests"]
+fn show_this_machine() {
+    match setup_stamp::environment::discover(&DiscoveryRequest::default()) {
+        Ok(env) => print!("{env}"),
+        Err(e) => println!("error: {e}"),
     }
 }

@@ -72,7 +72,7 @@ fn venv_matches_python() {
             format!("rel::{}", tmp.path().join("pp").display()),
         );
     let sp = search_path_for_python_in(&v.join("bin/python"), &host).unwrap();
-    assert_eq!(sp.entries, real_sys_path(&v, &host));
+    assert_eq!(sp.search_path, real_sys_path(&v, &host));
     assert_eq!(sp.virtual_env.as_deref(), Some(v.as_path()));
 }
 
@@ -90,10 +90,10 @@ fn system_site_venv_matches_python() {
         .with_var("HOME", tmp.path())
         .with_var("PYTHONUSERBASE", tmp.path().join("ub"));
     let sp = search_path_for_python_in(&v, &host).unwrap();
-    assert_eq!(sp.entries, real_sys_path(&v, &host));
-    assert!(sp.entries.contains(&user_site));
+    assert_eq!(sp.search_path, real_sys_path(&v, &host));
+    assert!(sp.search_path.contains(&user_site));
     let host = host.with_var("PYTHONNOUSERSITE", "1");
     let sp = search_path_for_python_in(&v, &host).unwrap();
-    assert!(!sp.entries.contains(&user_site));
-    assert_eq!(sp.entries, real_sys_path(&v, &host));
+    assert!(!sp.search_path.contains(&user_site));
+    assert_eq!(sp.search_path, real_sys_path(&v, &host));
 }

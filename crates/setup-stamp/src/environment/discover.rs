@@ -15,12 +15,13 @@ use super::shebang::{parse_shebang, Launcher};
 use super::site::abspath;
 use super::venv::VirtualEnv;
 use super::{
-    venv_search_path, CacheStatus, DiscoveryRule, EnvironmentError, InterpreterFlags, SearchPath,
+    venv_search_path, CacheStatus, DiscoveryRule, Environment, EnvironmentError, InterpreterFlags,
     SitePlan,
 };
 
-/// The tracked console scripts looked up on `PATH`, in order.
-pub const TRACKED_SCRIPTS: [&str; 5] = [
+/// The tracked package names, in order: their console scripts (of the same
+/// names) are looked up on `PATH` by rule 4.
+pub const TRACKED_PACKAGES: [&str; 5] = [
     "terok",
     "terok-executor",
     "terok-sandbox",
@@ -31,12 +32,13 @@ pub const TRACKED_SCRIPTS: [&str; 5] = [
 /// How long an interpreter may take to answer.
 pub const QUERY_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// What the caller asks discovery to use.
+/// What the caller asks discovery to use (the CLI's `--sys-path` and
+/// `--python`, and the tracked names).
 ///
 /// ```
 /// use setup_stamp::environment::DiscoveryRequest;
 /// let req = DiscoveryRequest::default();
-/// assert_eq!(req.console_scripts[0], "terok");
+/// assert_eq!(req.tracked_packages[0], "terok");
 /// assert!(req.sys_path.is_none() && req.python.is_none());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,9 +47,25 @@ pub struct DiscoveryRequest {
     pub sys_path: Option<Vec<PathBuf>>,
     /// `--python PATH`: a virtual environment or any interpreter (rule 2).
     pub python: Option<PathBuf>,
-    /// Console scripts whose owning environment is used (rule 4), in order.
-    pub console_scripts: Vec<String>,
-    /// How long an interpreter may take to answer.
+    /// Tracked package names, in order: the environment owning the first
+    /// console script of one of these names on `PATH` is used (rule 4).
+    pub tracked_packages: Vec<String>,
+}
+
+impl Default for DiscoveryRequest {
+    fn default() -> Self {
+        DiscoveryRequest {
+            sys_path: None,
+            python: None,
+            tracked_packages: TRACKED_PACKAGES.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+}
+
+/// How discovery may ask interpreters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiscoveryOptions {
+    /// How long an interpreter may take to answer ([`QUERY_TIMEOUT`]).
     pub timeout: Duration,
     /// Where the interpreter cache lives; `None`: [`cache_dir`](super::cache_dir)
     /// of the host.
@@ -56,12 +74,9 @@ pub struct DiscoveryRequest {
     pub use_cache: bool,
 }
 
-impl Default for DiscoveryRequest {
+impl Default for DiscoveryOptions {
     fn default() -> Self {
-        DiscoveryRequest {
-            sys_path: None,
-            python: None,
-            console_scripts: TRACKED_SCRIPTS.iter().map(|s| s.to_string()).collect(),
+        DiscoveryOptions {
             timeout: QUERY_TIMEOUT,
             cache_dir: None,
             use_cache: true,
@@ -78,23 +93,57 @@ fn head(path: &Path) -> std::io::Result<Vec<u8>> {
     Ok(buf)
 }
 
-/// Finds the environment, trying the rules in order (see the module
-/// documentation of [`environment`](super)); the result says which rule
-/// decided. Nothing found is not an error: the search path is empty and a
-/// note says why. Errors are for an interpreter that was found (or given)
-/// but cannot be used: missing, broken, hanging.
-pub fn discover(
+/// Finds the environment the terok frontends run in, for this process's
+/// variables and current directory, with the default options. See
+/// [`discover_in`].
+pub fn discover(request: &DiscoveryRequest) -> Result<Environment, EnvironmentError> {
+    discover_in(
+        request,
+        &HostEnv::from_process(),
+        &DiscoveryOptions::default(),
+    )
+}
+
+/// Finds the environment, trying the rules in order; the result says which
+/// rule decided:
+///
+/// 1. `request.sys_path`: the search path as given.
+/// 2. `request.python`: a virtual environment directory or any interpreter.
+/// 3. `$VIRTUAL_ENV`, when it names a virtual environment (else a note).
+/// 4. The environment owning the console script of the first tracked name
+///    that resolves on `PATH` (its launcher line leads to the interpreter).
+/// 5. `python3` on `PATH`.
+///
+/// Nothing found is not an error: the search path is empty and a note says
+/// why. Errors are for an interpreter that was found (or given) but cannot
+/// be used: missing, broken, hanging (after `options.timeout`).
+///
+/// Virtual environments are derived statically; other interpreters are
+/// asked once and their answer cached (a cache hit starts no process).
+pub fn discover_in(
     request: &DiscoveryRequest,
     host: &HostEnv,
-) -> Result<SearchPath, EnvironmentError> {
+    options: &DiscoveryOptions,
+) -> Result<Environment, EnvironmentError> {
+    let mut env = discover_rules(request, host, options)?;
+    env.tracked_packages = request.tracked_packages.clone();
+    Ok(env)
+}
+
+fn discover_rules(
+    request: &DiscoveryRequest,
+    host: &HostEnv,
+    options: &DiscoveryOptions,
+) -> Result<Environment, EnvironmentError> {
     if let Some(entries) = &request.sys_path {
-        return Ok(SearchPath {
-            entries: entries.clone(),
+        return Ok(Environment {
+            search_path: entries.clone(),
             interpreter: None,
             virtual_env: None,
-            source: DiscoveryRule::SysPath,
+            rule: DiscoveryRule::SysPath,
             cache: CacheStatus::NotNeeded,
             notes: Vec::new(),
+            tracked_packages: Vec::new(),
         });
     }
     let mut notes = Vec::new();
@@ -104,7 +153,7 @@ pub fn discover(
         };
         let mut sp = interpreter_search_path(
             python,
-            request,
+            options,
             host,
             InterpreterFlags::default(),
             None,
@@ -133,7 +182,7 @@ pub fn discover(
             Err(e) => notes.push(format!("VIRTUAL_ENV={} ignored: {e}", value.display())),
         }
     }
-    for name in &request.console_scripts {
+    for name in &request.tracked_packages {
         let Some(script) = which(OsStr::new(name), host, &[]) else {
             continue;
         };
@@ -146,7 +195,7 @@ pub fn discover(
                 };
                 let mut sp = interpreter_search_path(
                     &interpreter,
-                    request,
+                    options,
                     host,
                     flags,
                     Some(&script_dir),
@@ -169,7 +218,7 @@ pub fn discover(
         };
         let mut sp = interpreter_search_path(
             &python3,
-            request,
+            options,
             host,
             InterpreterFlags::default(),
             None,
@@ -179,8 +228,8 @@ pub fn discover(
         sp.notes = notes;
         return Ok(sp);
     }
-    let tried = request.console_scripts.join(", ");
-    let mut sp = SearchPath::nothing(if tried.is_empty() {
+    let tried = request.tracked_packages.join(", ");
+    let mut sp = Environment::nothing(if tried.is_empty() {
         "no VIRTUAL_ENV and no python3 on PATH".to_owned()
     } else {
         format!("no VIRTUAL_ENV, none of {tried} on PATH, and no python3 on PATH")
@@ -245,12 +294,12 @@ fn console_script_interpreter(
 /// shim, a system Python), for a script in `script_dir` run with `flags`.
 pub(crate) fn interpreter_search_path(
     path: &Path,
-    request: &DiscoveryRequest,
+    options: &DiscoveryOptions,
     host: &HostEnv,
     flags: InterpreterFlags,
     script_dir: Option<&Path>,
     source: DiscoveryRule,
-) -> Result<SearchPath, EnvironmentError> {
+) -> Result<Environment, EnvironmentError> {
     let mut notes = Vec::new();
     let mut path = abspath(host.cwd(), path);
     // Follow pyenv shims statically, each time (never cached under the shim).
@@ -261,6 +310,9 @@ pub(crate) fn interpreter_search_path(
             notes.append(&mut sp.notes);
             sp.notes = notes;
             return Ok(sp);
+        }
+        if path.is_dir() {
+            return Err(EnvironmentError::NotAVirtualEnvironment { path });
         }
         let bytes = head(&path).map_err(|source| EnvironmentError::NotFound {
             path: path.clone(),
@@ -288,11 +340,11 @@ pub(crate) fn interpreter_search_path(
             }
         }
     }
-    let cache_dir = request
+    let cache_dir = options
         .cache_dir
         .clone()
         .or_else(|| cache::cache_dir(host))
-        .filter(|_| request.use_cache);
+        .filter(|_| options.use_cache);
     let key = if shim_unresolved.is_some() {
         None
     } else {
@@ -317,7 +369,7 @@ pub(crate) fn interpreter_search_path(
             Lookup::Corrupt(why) => notes.push(format!("corrupt cache entry ignored: {why}")),
         }
     }
-    let info = run_query(&path, host, &flags, request.timeout).map_err(|failure| {
+    let info = run_query(&path, host, &flags, options.timeout).map_err(|failure| {
         EnvironmentError::Query {
             interpreter: path.clone(),
             failure,
@@ -358,7 +410,7 @@ pub(crate) fn interpreter_search_path(
         Some(path.clone())
     };
     let status = match (&cache_dir, store_path) {
-        (None, _) if !request.use_cache => CacheStatus::NotWritten {
+        (None, _) if !options.use_cache => CacheStatus::NotWritten {
             reason: "cache disabled".into(),
         },
         (None, _) => CacheStatus::NotWritten {
@@ -418,17 +470,18 @@ fn finish(
     source: DiscoveryRule,
     cache: CacheStatus,
     notes: Vec<String>,
-) -> SearchPath {
+) -> Environment {
     let plan = plan_from_info(info);
     let default_dir = interpreter.parent().map(Path::to_path_buf);
     let script_dir = script_dir.map(Path::to_path_buf).or(default_dir);
-    SearchPath {
-        entries: plan.assemble(script_dir.as_deref(), host, flags),
+    Environment {
+        search_path: plan.assemble(script_dir.as_deref(), host, flags),
         interpreter: Some(interpreter.to_path_buf()),
         virtual_env: None,
-        source,
+        rule: source,
         cache,
         notes,
+        tracked_packages: Vec::new(),
     }
 }
 

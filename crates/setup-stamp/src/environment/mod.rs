@@ -11,6 +11,8 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use crate::pyjson::{PyString, Value};
+
 mod cache;
 mod discover;
 mod host;
@@ -23,7 +25,9 @@ mod site;
 mod venv;
 
 pub use cache::{cache_dir, KEY_VARIABLES};
-pub use discover::{discover, DiscoveryRequest, QUERY_TIMEOUT, TRACKED_SCRIPTS};
+pub use discover::{
+    discover, discover_in, DiscoveryOptions, DiscoveryRequest, QUERY_TIMEOUT, TRACKED_PACKAGES,
+};
 pub use host::HostEnv;
 pub use pathsearch::which;
 pub use pyvenv::PyvenvConfig;
@@ -152,47 +156,122 @@ pub struct InterpreterFlags {
     pub safe_path: bool,
 }
 
-/// A Python environment and the search path its console scripts see.
+/// A Python environment and the search path its console scripts see: the
+/// result of [`discover`], and the report `setup-stamp env` prints (its
+/// [`Display`](fmt::Display) form and [`Environment::to_json_value`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SearchPath {
-    /// The search path (the equivalent of `sys.path`), in order.
-    pub entries: Vec<PathBuf>,
-    /// The interpreter, when one was found.
+pub struct Environment {
+    /// Which discovery rule decided.
+    pub rule: DiscoveryRule,
+    /// The interpreter, when one was found (after following shims).
     pub interpreter: Option<PathBuf>,
     /// The virtual environment's prefix, when the interpreter is in one.
     pub virtual_env: Option<PathBuf>,
-    /// Which discovery rule decided.
-    pub source: DiscoveryRule,
+    /// The search path (the equivalent of `sys.path`), in order.
+    pub search_path: Vec<PathBuf>,
     /// Whether the interpreter cache was used.
     pub cache: CacheStatus,
     /// Remarks worth showing (shims followed, parts derived statically, why
-    /// nothing was found, ...).
+    /// nothing was found, candidates skipped).
     pub notes: Vec<String>,
+    /// The tracked package names of the request, in order (for reports).
+    pub tracked_packages: Vec<String>,
 }
 
-impl SearchPath {
-    /// `true` when the interpreter's facts came from the cache.
+impl Environment {
+    /// `true` when the interpreter's facts came from the cache (no process
+    /// was started).
     pub fn cache_used(&self) -> bool {
         self.cache.used()
     }
 
     /// An empty search path: nothing was found (`reason` goes to the notes).
-    pub fn nothing(reason: impl Into<String>) -> SearchPath {
-        SearchPath {
-            entries: Vec::new(),
+    pub fn nothing(reason: impl Into<String>) -> Environment {
+        Environment {
+            rule: DiscoveryRule::Nothing,
             interpreter: None,
             virtual_env: None,
-            source: DiscoveryRule::Nothing,
+            search_path: Vec::new(),
             cache: CacheStatus::NotNeeded,
             notes: vec![reason.into()],
+            tracked_packages: Vec::new(),
         }
+    }
+
+    /// The report as a JSON object (keys in this order): `rule` (`sys_path`,
+    /// `python`, `virtual_env_var`, `console_script`, `python_on_path`,
+    /// `none`), `found_by` (the rule in words), `rule_path` (the path the
+    /// rule used, or null), `interpreter`, `virtual_env`, `cache`
+    /// (`not_needed`, `hit`, `written`, `not_written`), `cache_used`,
+    /// `cache_detail` (the file or the reason, or null), `search_path`,
+    /// `notes`. Paths that are not UTF-8 are written as Python would
+    /// (surrogate escapes).
+    pub fn to_json_value(&self) -> Value {
+        let path = |p: &Path| Value::Str(path_to_pystring(p));
+        let opt_path = |p: &Option<PathBuf>| p.as_deref().map_or(Value::Null, path);
+        let text = |t: &str| Value::Str(PyString::from(t));
+        let (rule, rule_path) = match &self.rule {
+            DiscoveryRule::SysPath => ("sys_path", None),
+            DiscoveryRule::Python { given } => ("python", Some(given)),
+            DiscoveryRule::VirtualEnvVar { value } => ("virtual_env_var", Some(value)),
+            DiscoveryRule::ConsoleScript { script, .. } => ("console_script", Some(script)),
+            DiscoveryRule::PythonOnPath { found } => ("python_on_path", Some(found)),
+            DiscoveryRule::Nothing => ("none", None),
+        };
+        let (cache, detail) = match &self.cache {
+            CacheStatus::NotNeeded => ("not_needed", Value::Null),
+            CacheStatus::Hit { file } => ("hit", path(file)),
+            CacheStatus::Written { file } => ("written", path(file)),
+            CacheStatus::NotWritten { reason } => ("not_written", text(reason)),
+        };
+        let entries: Vec<(&str, Value)> = vec![
+            ("rule", text(rule)),
+            ("found_by", text(&self.rule.to_string())),
+            ("rule_path", rule_path.map_or(Value::Null, |p| path(p))),
+            ("interpreter", opt_path(&self.interpreter)),
+            ("virtual_env", opt_path(&self.virtual_env)),
+            ("cache", text(cache)),
+            ("cache_used", Value::Bool(self.cache_used())),
+            ("cache_detail", detail),
+            (
+                "search_path",
+                Value::Array(self.search_path.iter().map(|p| path(p)).collect()),
+            ),
+            (
+                "notes",
+                Value::Array(self.notes.iter().map(|n| text(n)).collect()),
+            ),
+        ];
+        Value::Object(
+            entries
+                .into_iter()
+                .map(|(k, v)| (PyString::from(k), v))
+                .collect(),
+        )
     }
 }
 
-/// The environment report, as `setup-stamp env` prints it.
-impl fmt::Display for SearchPath {
+/// A path as Python's `str` of it: UTF-8 decoded, each undecodable byte as
+/// the lone surrogate U+DC80..U+DCFF (`surrogateescape`).
+pub fn path_to_pystring(path: &Path) -> PyString {
+    use std::os::unix::ffi::OsStrExt;
+    let mut out = PyString::default();
+    for chunk in path.as_os_str().as_bytes().utf8_chunks() {
+        for c in chunk.valid().chars() {
+            out.push_code_point(u32::from(c));
+        }
+        for &b in chunk.invalid() {
+            out.push_code_point(0xDC00 + u32::from(b));
+        }
+    }
+    out
+}
+
+/// The environment report, as `setup-stamp env` prints it: one line per
+/// field, the search path one entry per line, then the notes.
+impl fmt::Display for Environment {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "found by: {}", self.source)?;
+        writeln!(f, "found by: {}", self.rule)?;
         match &self.interpreter {
             Some(i) => writeln!(f, "interpreter: {}", i.display())?,
             None => writeln!(f, "interpreter: none")?,
@@ -201,11 +280,11 @@ impl fmt::Display for SearchPath {
             writeln!(f, "virtual environment: {}", v.display())?;
         }
         writeln!(f, "cache: {}", self.cache)?;
-        if self.entries.is_empty() {
+        if self.search_path.is_empty() {
             writeln!(f, "search path: (empty)")?;
         } else {
             writeln!(f, "search path:")?;
-            for e in &self.entries {
+            for e in &self.search_path {
                 writeln!(f, "  {}", e.display())?;
             }
         }
@@ -386,7 +465,7 @@ fn venv_search_path(
     flags: &InterpreterFlags,
     script_dir: Option<&Path>,
     source: DiscoveryRule,
-) -> Result<SearchPath, EnvironmentError> {
+) -> Result<Environment, EnvironmentError> {
     let mut notes = Vec::new();
     let plan = venv::venv_plan(venv, host, flags, &mut notes)?;
     if venv.config.include_system_site_packages {
@@ -396,13 +475,14 @@ fn venv_search_path(
     }
     let default_script_dir = venv.root.join("bin");
     let script_dir = script_dir.unwrap_or(&default_script_dir);
-    Ok(SearchPath {
-        entries: plan.assemble(Some(script_dir), host, flags),
+    Ok(Environment {
+        search_path: plan.assemble(Some(script_dir), host, flags),
         interpreter: venv.interpreter.clone(),
         virtual_env: Some(venv.root.clone()),
-        source,
+        rule: source,
         cache: CacheStatus::NotNeeded,
         notes,
+        tracked_packages: Vec::new(),
     })
 }
 
@@ -419,7 +499,7 @@ fn venv_search_path(
 /// user site and the base interpreter's site-packages. Any other
 /// interpreter is asked once (at most [`QUERY_TIMEOUT`]) and its answer
 /// cached (see [`discover`]).
-pub fn search_path_for_python(path: &Path) -> Result<SearchPath, EnvironmentError> {
+pub fn search_path_for_python(path: &Path) -> Result<Environment, EnvironmentError> {
     search_path_for_python_in(path, &HostEnv::from_process())
 }
 
@@ -427,18 +507,18 @@ pub fn search_path_for_python(path: &Path) -> Result<SearchPath, EnvironmentErro
 pub fn search_path_for_python_in(
     path: &Path,
     host: &HostEnv,
-) -> Result<SearchPath, EnvironmentError> {
+) -> Result<Environment, EnvironmentError> {
     let request = DiscoveryRequest {
         python: Some(path.to_path_buf()),
         ..DiscoveryRequest::default()
     };
-    discover(&request, host)
+    discover_in(&request, host, &DiscoveryOptions::default())
 }
 
 /// The search path of the virtual environment at `path` only, never
 /// starting a process: a path that is not part of a virtual environment
 /// gives [`EnvironmentError::NotAVirtualEnvironment`].
-pub fn venv_search_path_in(path: &Path, host: &HostEnv) -> Result<SearchPath, EnvironmentError> {
+pub fn venv_search_path_in(path: &Path, host: &HostEnv) -> Result<Environment, EnvironmentError> {
     match VirtualEnv::find(path, host.cwd())? {
         Some(venv) => venv_search_path(
             &venv,
@@ -458,14 +538,14 @@ pub fn venv_search_path_in(path: &Path, host: &HostEnv) -> Result<SearchPath, En
 /// The fallback search path: the site-packages of `$VIRTUAL_ENV` when it is
 /// set and names a virtual environment, else an empty path (with a note
 /// saying why). No process is started.
-pub fn default_search_path() -> SearchPath {
+pub fn default_search_path() -> Environment {
     default_search_path_in(&HostEnv::from_process())
 }
 
 /// [`default_search_path`] for a given host environment.
-pub fn default_search_path_in(host: &HostEnv) -> SearchPath {
+pub fn default_search_path_in(host: &HostEnv) -> Environment {
     let Some(value) = host.var_nonempty("VIRTUAL_ENV") else {
-        return SearchPath::nothing("VIRTUAL_ENV is not set");
+        return Environment::nothing("VIRTUAL_ENV is not set");
     };
     let value = PathBuf::from(value);
     match VirtualEnv::find(&value, host.cwd()) {
@@ -479,12 +559,104 @@ pub fn default_search_path_in(host: &HostEnv) -> SearchPath {
             },
         ) {
             Ok(sp) => sp,
-            Err(e) => SearchPath::nothing(format!("VIRTUAL_ENV ignored: {e}")),
+            Err(e) => Environment::nothing(format!("VIRTUAL_ENV ignored: {e}")),
         },
-        Ok(None) => SearchPath::nothing(format!(
+        Ok(None) => Environment::nothing(format!(
             "VIRTUAL_ENV ignored: {} is not a virtual environment",
             value.display()
         )),
-        Err(e) => SearchPath::nothing(format!("VIRTUAL_ENV ignored: {e}")),
+        Err(e) => Environment::nothing(format!("VIRTUAL_ENV ignored: {e}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Environment {
+        Environment {
+            rule: DiscoveryRule::ConsoleScript {
+                name: "terok".into(),
+                script: PathBuf::from("/home/u/.local/bin/terok"),
+            },
+            interpreter: Some(PathBuf::from("/v/bin/python")),
+            virtual_env: Some(PathBuf::from("/v")),
+            search_path: vec![
+                PathBuf::from("/v/bin"),
+                PathBuf::from("/v/lib/python3.12/site-packages"),
+            ],
+            cache: CacheStatus::NotNeeded,
+            notes: vec!["a note".into()],
+            tracked_packages: vec!["terok".into()],
+        }
+    }
+
+    #[test]
+    fn display_report() {
+        let text = sample().to_string();
+        assert_eq!(
+            text,
+            "found by: console script `terok` on PATH (/home/u/.local/bin/terok)\n\
+             interpreter: /v/bin/python\n\
+             virtual environment: /v\n\
+             cache: not needed (no interpreter was asked)\n\
+             search path:\n  /v/bin\n  /v/lib/python3.12/site-packages\n\
+             note: a note\n"
+        );
+        let nothing = Environment::nothing("no python3 on PATH").to_string();
+        assert!(nothing.contains("search path: (empty)"));
+        assert!(nothing.contains("note: no python3 on PATH"));
+    }
+
+    #[test]
+    fn json_report() {
+        let Value::Object(entries) = sample().to_json_value() else {
+            panic!("not an object");
+        };
+        let keys: Vec<String> = entries.iter().map(|(k, _)| k.to_string_lossy()).collect();
+        assert_eq!(
+            keys,
+            [
+                "rule",
+                "found_by",
+                "rule_path",
+                "interpreter",
+                "virtual_env",
+                "cache",
+                "cache_used",
+                "cache_detail",
+                "search_path",
+                "notes"
+            ]
+        );
+        assert_eq!(entries[0].1, Value::Str(PyString::from("console_script")));
+        assert_eq!(entries[6].1, Value::Bool(false));
+        assert_eq!(entries[7].1, Value::Null);
+        let Value::Array(sp) = &entries[8].1 else {
+            panic!("search_path is not an array");
+        };
+        assert_eq!(sp.len(), 2);
+    }
+
+    #[test]
+    fn non_utf8_paths_as_python_str() {
+        use std::os::unix::ffi::OsStrExt;
+        let p = Path::new(std::ffi::OsStr::from_bytes(b"/a\xffb/\xc3\xa9"));
+        let s = path_to_pystring(p);
+        let cps: Vec<u32> = s.code_points().collect();
+        assert_eq!(cps, [0x2f, 0x61, 0xdcff, 0x62, 0x2f, 0xe9]);
+    }
+
+    #[test]
+    fn cache_status_flags() {
+        let hit = CacheStatus::Hit {
+            file: PathBuf::from("/c"),
+        };
+        assert!(hit.used() && !hit.queried());
+        let written = CacheStatus::Written {
+            file: PathBuf::from("/c"),
+        };
+        assert!(!written.used() && written.queried());
+        assert!(!CacheStatus::NotNeeded.queried());
     }
 }
