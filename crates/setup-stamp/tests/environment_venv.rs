@@ -74,6 +74,10 @@ fn venv_matches_python() {
     let sp = search_path_for_python_in(&v.join("bin/python"), &host).unwrap();
     assert_eq!(sp.search_path, real_sys_path(&v, &host));
     assert_eq!(sp.virtual_env.as_deref(), Some(v.as_path()));
+    // PYTHONHOME names the standard library's prefix.
+    let host = host.with_var("PYTHONHOME", "/root/.pyenv/versions/3.12.1");
+    let sp = search_path_for_python_in(&v.join("bin/python"), &host).unwrap();
+    assert_eq!(sp.search_path, real_sys_path(&v, &host));
 }
 
 #[test]

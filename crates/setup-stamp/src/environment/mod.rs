@@ -1,12 +1,74 @@
-//! The Python environment: from a venv or interpreter to its search path.
+//! The Python environment: which one the terok frontends run in, and its
+//! search path (the `sys.path` whose distributions are compared).
 //!
-//! The search path computed here is the `sys.path` a console script of the
-//! environment sees when it starts: the script's own directory, then
-//! `PYTHONPATH`, then the standard library, then the site directories (and
-//! the directories their `.pth` files add), in `site.py`'s order.
+//! # How the environment is found
 //!
-//! Virtual environments are derived statically from `pyvenv.cfg`, without
-//! starting any process.
+//! The first rule that applies decides ([`Environment::rule`] says which):
+//!
+//! 1. `--sys-path DIR...` ([`DiscoveryRequest::sys_path`]): these
+//!    directories, in order, as the search path.
+//! 2. `--python PATH` ([`DiscoveryRequest::python`]): a virtual environment
+//!    directory, or any interpreter (venv or not, symlink, pyenv shim).
+//! 3. `$VIRTUAL_ENV`, when it names a virtual environment (otherwise a note
+//!    says why it was skipped).
+//! 4. The environment owning a tracked package's console script: `terok`,
+//!    `terok-executor`, `terok-sandbox`, `terok-shield`, `terok-clearance`
+//!    are looked up on `PATH` as the shell does; the first that resolves
+//!    decides, and its launcher line leads to the interpreter (`#!/path/python`,
+//!    `#!/usr/bin/env python3`, `#!/usr/bin/env -S python3 -I`, pip's
+//!    `/bin/sh` trampoline for long paths). This finds pipx
+//!    (`~/.local/bin/terok` → `~/.local/share/pipx/venvs/terok`), `uv tool`,
+//!    `pip install --user` and plain virtual environments whose `bin` is on
+//!    `PATH`. A console script reached through a pyenv shim is followed too.
+//! 5. `python3` on `PATH`.
+//!
+//! If nothing is found the search path is empty (no distribution is
+//! installed) and a note says why.
+//!
+//! # From an interpreter to its search path
+//!
+//! The search path is the one a console script of that environment sees:
+//! the script's own directory first (symlinks resolved; never the current
+//! directory), then `PYTHONPATH` (it applies inside virtual environments
+//! too), then the standard library, then the site directories in `site.py`'s
+//! order, each followed by the directories its `.pth` files add (`import`
+//! lines are not executed). Options on the launcher line (`-I`, `-E`, `-s`,
+//! `-S`, `-P`) are honoured.
+//!
+//! * **Virtual environments** are derived statically from `pyvenv.cfg`
+//!   (`home`, `version`/`version_info`, `include-system-site-packages`) and
+//!   start no process: the base interpreter's standard library is located
+//!   from `home` as Python does, the venv's `lib`/`lib64` site-packages are
+//!   used, and with system site-packages the user site and the base's
+//!   site-packages follow (standard, `lib64` and Debian `dist-packages`
+//!   layouts are recognised; `PYTHONHOME` is honoured).
+//! * **Any other interpreter** (system Python, Debian's `dist-packages`,
+//!   distribution patches) is asked once (`python -S`, at most
+//!   [`QUERY_TIMEOUT`]; a hanging interpreter is killed) for what cannot
+//!   change while its file stays the same: prefixes, version, standard
+//!   library, the site directories it considers, whether the user site is
+//!   enabled and the user base. The answer is cached under
+//!   `$XDG_CACHE_HOME/setup-stamp` (default `~/.cache/setup-stamp`), keyed
+//!   by the interpreter's resolved path, size, modification time and inode
+//!   and by `PYTHONHOME`, `PYTHONNOUSERSITE`, `PYTHONUSERBASE` and `HOME`;
+//!   a corrupt entry is ignored and rewritten atomically. On every run the
+//!   rest is re-derived: the user site counts only if it exists (a first
+//!   `pip install --user` is seen at once) and `.pth` files are read again.
+//!   A cache hit starts no process.
+//! * **Shims.** A pyenv shim is followed by pyenv's own rules
+//!   (`PYENV_VERSION`, `.python-version` files, `$PYENV_ROOT/version`,
+//!   `system`) on every run, so the shim's path is never cached. Another
+//!   shim (a script whose reported `sys.executable` differs from the file
+//!   run) is asked each time; its target's answer is cached under the
+//!   target. The report's notes say when a shim was followed.
+//!
+//! # Pointing at another environment
+//!
+//! Pass `--python /path/to/venv` (or an interpreter such as
+//! `/usr/bin/python3`), or `--sys-path DIR...` to give the search path
+//! outright; activating a virtual environment (`$VIRTUAL_ENV`) also works.
+//! `setup-stamp env` shows the rule that decided, the interpreter, whether
+//! the cache was used and the search path in order.
 
 use std::fmt;
 use std::path::{Path, PathBuf};

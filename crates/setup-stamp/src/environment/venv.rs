@@ -255,9 +255,39 @@ pub(crate) fn venv_plan(
 ) -> Result<SitePlan, EnvironmentError> {
     let version = venv.python_version()?;
     let home = venv.home(host.cwd());
-    let base = static_base(home.as_deref(), version);
+    let mut base = static_base(home.as_deref(), version);
+    // PYTHONHOME (`prefix[:exec_prefix]`) replaces the search from `home`.
+    let python_home = host
+        .var_nonempty("PYTHONHOME")
+        .filter(|_| !(flags.ignore_env || flags.isolated))
+        .map(|v| {
+            let v = v.to_string_lossy();
+            let (p, e) = v.split_once(':').unwrap_or((&v, &v));
+            (
+                abspath(host.cwd(), Path::new(p)),
+                abspath(host.cwd(), Path::new(e)),
+            )
+        });
+    if let Some((prefix, _)) = &python_home {
+        let found = static_base(Some(prefix), version);
+        base = StaticBase {
+            prefix: Some(prefix.clone()),
+            platlibdir: found.platlibdir,
+            debian: prefix.join("lib/python3/dist-packages").is_dir(),
+        };
+        notes.push(format!(
+            "PYTHONHOME={} used as the base prefix",
+            prefix.display()
+        ));
+    }
     let stdlib = match &base.prefix {
-        Some(prefix) => stdlib_of(prefix, base.platlibdir, version),
+        Some(prefix) => {
+            let mut entries = stdlib_of(prefix, base.platlibdir, version);
+            if let (Some((_, exec_prefix)), Some(last)) = (&python_home, entries.last_mut()) {
+                *last = stdlib_of(exec_prefix, base.platlibdir, version)[2].clone();
+            }
+            entries
+        }
         None => {
             notes.push(format!(
                 "standard library of the base interpreter not found from home = {}",
