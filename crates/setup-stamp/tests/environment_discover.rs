@@ -720,3 +720,82 @@ fn show_this_machine() {
         Err(e) => println!("error: {e}"),
     }
 }
+
+/// A console script installed into a pyenv version is reached through a
+/// pyenv shim of the same name: followed by pyenv's rules to the version's
+/// script, whose launcher line names the interpreter.
+#[test]
+fn console_script_behind_a_pyenv_shim() {
+    if !have_python() {
+        return;
+    }
+    let lab = Lab::new();
+    let root = lab.p("pyenv");
+    let bin = root.join("versions/fake/bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::create_dir_all(root.join("shims")).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    let exe = |p: &Path, text: String| {
+        std::fs::write(p, text).unwrap();
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    };
+    exe(
+        &root.join("shims/terok"),
+        format!(
+            "#!/usr/bin/env bash\nset -e\n[ -n \"$PYENV_DEBUG\" ] && set -x\n\nprogram=\"${{0##*/}}\"\n\nexport PYENV_ROOT=\"{r}\"\nexec \"{r}/libexec/pyenv\" exec \"$program\" \"$@\"\n",
+            r = root.display()
+        ),
+    );
+    exe(
+        &bin.join("terok"),
+        format!(
+            "#!{PY312}\nimport sys, json\nprint(json.dumps({{'path': sys.path, 'versions': {{}}}}))\n"
+        ),
+    );
+    std::fs::write(root.join("version"), "fake\n").unwrap();
+    let host = lab.host(&format!("{}:/usr/bin:/bin", root.join("shims").display()));
+    let sp = discover_in(&DiscoveryRequest::default(), &host, &lab.options()).unwrap();
+    assert_eq!(
+        sp.rule,
+        DiscoveryRule::ConsoleScript {
+            name: "terok".into(),
+            script: root.join("shims/terok")
+        }
+    );
+    assert!(sp.notes.iter().any(|n| n.contains("pyenv shim")), "{sp}");
+    assert_eq!(sp.interpreter.as_deref(), Some(Path::new(PY312)));
+    let seen = lab.run(&host, &bin.join("terok").display().to_string());
+    assert_eq!(sp.search_path, seen.path, "{sp}");
+}
+
+/// `#!/usr/bin/env -S python3 -I`: isolated mode drops the script's
+/// directory and PYTHONPATH, as the launcher line asks.
+#[test]
+fn env_split_shebang_with_isolated_mode() {
+    if !have_python() {
+        return;
+    }
+    let lab = Lab::new();
+    let venv = lab.venv("venv", false);
+    use std::os::unix::fs::PermissionsExt;
+    let script = lab.p("bin/terok-sandbox");
+    std::fs::write(
+        &script,
+        "#!/usr/bin/env -S python3 -I\nimport sys, json\nprint(json.dumps({'path': sys.path, 'versions': {}}))\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::create_dir_all(lab.p("pp")).unwrap();
+    let host = lab
+        .host(&format!(
+            "{}:{}:/usr/bin:/bin",
+            lab.p("bin").display(),
+            venv.join("bin").display()
+        ))
+        .with_var("PYTHONPATH", lab.p("pp"));
+    let sp = discover_in(&DiscoveryRequest::default(), &host, &lab.options()).unwrap();
+    let seen = lab.run(&host, "terok-sandbox");
+    assert_eq!(sp.search_path, seen.path, "{sp}");
+    assert!(!sp.search_path.contains(&lab.p("pp")));
+    assert!(!sp.search_path.contains(&lab.p("bin")));
+}
