@@ -294,4 +294,79 @@ mod tests {
         b13.add_site_dir(tmp.path());
         assert_eq!(b13.entries.len(), 1);
     }
+
+    /// Every case of `tests/fixtures/environment/pth_cases.json`, generated
+    /// by `gen_pth_cases.py` from CPython 3.12's `site.addsitedir`.
+    #[test]
+    fn pth_fixture_from_python() {
+        let fixture: serde_json::Value = serde_json::from_str(include_str!(
+            "../../tests/fixtures/environment/pth_cases.json"
+        ))
+        .unwrap();
+        let strings = |v: &serde_json::Value| -> Vec<String> {
+            v.as_array()
+                .map(|a| a.iter().map(|x| x.as_str().unwrap().to_owned()).collect())
+                .unwrap_or_default()
+        };
+        for case in fixture["cases"].as_array().unwrap() {
+            let name = case["name"].as_str().unwrap();
+            let tmp = tempfile::tempdir().unwrap();
+            let root = tmp.path().canonicalize().unwrap();
+            let root_s = root.to_str().unwrap();
+            for d in strings(&case["dirs"]) {
+                std::fs::create_dir_all(root.join(d)).unwrap();
+            }
+            for f in strings(&case["files"]) {
+                std::fs::write(root.join(f), "").unwrap();
+            }
+            if let Some(links) = case["symlinks"].as_object() {
+                for (link, target) in links {
+                    std::os::unix::fs::symlink(target.as_str().unwrap(), root.join(link)).unwrap();
+                }
+            }
+            for (file, text) in case["pth"].as_object().unwrap() {
+                let text = text.as_str().unwrap().replace("$ROOT", root_s);
+                std::fs::write(root.join("site").join(file), text).unwrap();
+            }
+            let mut b = PathBuilder::new(&root, (3, 12));
+            let initial = strings(&case["initial"]);
+            for p in &initial {
+                b.push_initial(&root.join(p));
+            }
+            b.add_site_dir(&root.join("site"));
+            let got: Vec<String> = b.entries[initial.len()..]
+                .iter()
+                .map(|p| {
+                    let s = p.to_str().unwrap();
+                    match s.strip_prefix(root_s) {
+                        Some(rest) => format!("$ROOT{rest}"),
+                        None => s.to_owned(),
+                    }
+                })
+                .collect();
+            assert_eq!(got, strings(&case["expected"]), "case {name}");
+        }
+    }
+
+    /// `os.path.abspath` over generated inputs
+    /// (`tests/fixtures/environment/normpath_cases.json`).
+    #[test]
+    fn abspath_fixture_from_python() {
+        let fixture: serde_json::Value = serde_json::from_str(include_str!(
+            "../../tests/fixtures/environment/normpath_cases.json"
+        ))
+        .unwrap();
+        let cwd = Path::new(fixture["cwd"].as_str().unwrap());
+        let cases = fixture["cases"].as_array().unwrap();
+        assert!(cases.len() > 1000);
+        for case in cases {
+            let input = case[0].as_str().unwrap();
+            let want = case[1].as_str().unwrap();
+            assert_eq!(
+                abspath(cwd, Path::new(input)),
+                PathBuf::from(want),
+                "{input:?}"
+            );
+        }
+    }
 }
