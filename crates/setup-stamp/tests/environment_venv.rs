@@ -101,3 +101,30 @@ fn system_site_venv_matches_python() {
     assert!(!sp.search_path.contains(&user_site));
     assert_eq!(sp.search_path, real_sys_path(&v, &host));
 }
+
+/// `pyvenv.cfg` spellings, each compared with what the interpreter makes
+/// of it.
+#[test]
+fn pyvenv_cfg_variants_match_python() {
+    if !have_python() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let v = tmp.path().join("v");
+    make_venv(&v, false);
+    let home = "/root/.pyenv/versions/3.12.1/bin";
+    let variants = [
+        format!("home = {home}\ninclude-system-site-packages = TRUE\nversion = 3.12.1\n"),
+        format!("home = {home}\nversion = 3.12.1\n"),
+        format!("home={home}\r\nInclude-System-Site-Packages=false\r\nversion_info=3.12.1.final.0\r\n"),
+        format!("  HOME =  {home}  \ninclude-system-site-packages = yes\n"),
+        format!("home = {home}\ninclude-system-site-packages = true\ninclude-system-site-packages = false\n"),
+        format!("# comment\nhome = /nonexistent\nhome = {home}\nno equals sign\n"),
+    ];
+    let host = HostEnv::empty(tmp.path()).with_var("HOME", tmp.path());
+    for cfg in variants {
+        std::fs::write(v.join("pyvenv.cfg"), &cfg).unwrap();
+        let sp = search_path_for_python_in(&v, &host).unwrap();
+        assert_eq!(sp.search_path, real_sys_path(&v, &host), "{cfg:?}");
+    }
+}

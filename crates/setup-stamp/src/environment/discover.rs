@@ -495,3 +495,210 @@ pub(crate) fn plan_from_info(info: &InterpreterInfo) -> SitePlan {
         site_dirs: info.site_dirs.clone(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn exe(path: &Path, text: &str) {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+
+    /// A virtual environment needing no real interpreter (static only).
+    fn fake_venv(dir: &Path) {
+        std::fs::create_dir_all(dir.join("lib/python3.12/site-packages")).unwrap();
+        std::fs::write(
+            dir.join("pyvenv.cfg"),
+            "home = /nonexistent/bin\ninclude-system-site-packages = false\nversion = 3.12.0\n",
+        )
+        .unwrap();
+        exe(&dir.join("bin/python3"), "");
+        exe(&dir.join("bin/python"), "");
+    }
+
+    fn run(req: &DiscoveryRequest, host: &HostEnv) -> Environment {
+        let opts = DiscoveryOptions {
+            use_cache: false,
+            ..DiscoveryOptions::default()
+        };
+        discover_in(req, host, &opts).unwrap()
+    }
+
+    #[test]
+    fn rule_precedence() {
+        let tmp = tempfile::tempdir().unwrap();
+        let t = tmp.path();
+        for v in ["given", "active", "tool", "onpath"] {
+            fake_venv(&t.join(v));
+        }
+        exe(
+            &t.join("bin/terok-shield"),
+            &format!("#!{}\n", t.join("tool/bin/python").display()),
+        );
+        let path = format!(
+            "{}:{}",
+            t.join("bin").display(),
+            t.join("onpath/bin").display()
+        );
+        let host = HostEnv::empty(t)
+            .with_var("PATH", path)
+            .with_var("VIRTUAL_ENV", t.join("active"));
+        let given = DiscoveryRequest {
+            python: Some(t.join("given")),
+            ..DiscoveryRequest::default()
+        };
+        // 1: --sys-path beats everything.
+        let sys_path = DiscoveryRequest {
+            sys_path: Some(vec![PathBuf::from("/x")]),
+            ..given.clone()
+        };
+        let env = run(&sys_path, &host);
+        assert_eq!(env.rule, DiscoveryRule::SysPath);
+        assert_eq!(env.search_path, vec![PathBuf::from("/x")]);
+        assert_eq!(env.tracked_packages[0], "terok");
+        // 2: --python beats VIRTUAL_ENV.
+        let env = run(&given, &host);
+        assert_eq!(env.virtual_env.as_deref(), Some(t.join("given").as_path()));
+        assert!(env.notes.iter().any(|n| n.contains("standard library")));
+        // 3: VIRTUAL_ENV beats console scripts.
+        let env = run(&DiscoveryRequest::default(), &host);
+        assert_eq!(
+            env.rule,
+            DiscoveryRule::VirtualEnvVar {
+                value: t.join("active")
+            }
+        );
+        // 4: the console script's environment beats python3 on PATH.
+        let host = host.without_var("VIRTUAL_ENV");
+        let env = run(&DiscoveryRequest::default(), &host);
+        assert_eq!(
+            env.rule,
+            DiscoveryRule::ConsoleScript {
+                name: "terok-shield".into(),
+                script: t.join("bin/terok-shield")
+            }
+        );
+        assert_eq!(env.virtual_env.as_deref(), Some(t.join("tool").as_path()));
+        assert_eq!(env.search_path[0], t.join("bin"));
+        // An earlier tracked name whose launcher is not understood is
+        // skipped with a note.
+        exe(&t.join("bin/terok"), "\x7fELF");
+        let env = run(&DiscoveryRequest::default(), &host);
+        assert_eq!(env.virtual_env.as_deref(), Some(t.join("tool").as_path()));
+        assert!(
+            env.notes
+                .iter()
+                .any(|n| n.contains("console script terok ")),
+            "{env}"
+        );
+        // 5: python3 on PATH.
+        let req = DiscoveryRequest {
+            tracked_packages: Vec::new(),
+            ..DiscoveryRequest::default()
+        };
+        let env = run(&req, &host);
+        assert_eq!(
+            env.rule,
+            DiscoveryRule::PythonOnPath {
+                found: t.join("onpath/bin/python3")
+            }
+        );
+        assert_eq!(env.search_path[0], t.join("onpath/bin"));
+        // Nothing.
+        let host = HostEnv::empty(t).with_var("PATH", t.join("empty"));
+        let env = run(&DiscoveryRequest::default(), &host);
+        assert_eq!(env.rule, DiscoveryRule::Nothing);
+        assert!(env.search_path.is_empty());
+    }
+
+    #[test]
+    fn invalid_virtual_env_is_noted() {
+        let tmp = tempfile::tempdir().unwrap();
+        let host = HostEnv::empty(tmp.path())
+            .with_var("PATH", tmp.path())
+            .with_var("VIRTUAL_ENV", tmp.path().join("gone"));
+        let env = run(&DiscoveryRequest::default(), &host);
+        assert_eq!(env.rule, DiscoveryRule::Nothing);
+        assert!(env.notes[0].starts_with("VIRTUAL_ENV="), "{env}");
+    }
+
+    #[test]
+    fn given_directory_that_is_not_a_venv() {
+        let tmp = tempfile::tempdir().unwrap();
+        let req = DiscoveryRequest {
+            python: Some(tmp.path().to_path_buf()),
+            ..DiscoveryRequest::default()
+        };
+        let host = HostEnv::empty(tmp.path());
+        let err = discover_in(&req, &host, &DiscoveryOptions::default()).unwrap_err();
+        assert!(matches!(
+            err,
+            EnvironmentError::NotAVirtualEnvironment { .. }
+        ));
+    }
+
+    #[test]
+    fn fake_interpreter_answer_is_cached_and_rederived() {
+        let tmp = tempfile::tempdir().unwrap();
+        let t = tmp.path();
+        let user_site = t.join("home/.local/lib/python3.12/site-packages");
+        let answer = InterpreterInfo {
+            executable: t.join("py/bin/python3"),
+            prefix: t.join("py"),
+            base_prefix: t.join("py"),
+            version: (3, 12, 0),
+            platlibdir: "lib".into(),
+            stdlib: vec![t.join("py/lib/python3.12")],
+            site_dirs: vec![t.join("py/lib/python3.12/site-packages")],
+            user_site_enabled: true,
+            user_base: Some(t.join("home/.local")),
+            user_site: Some(user_site.clone()),
+        };
+        std::fs::create_dir_all(t.join("py/lib/python3.12/site-packages")).unwrap();
+        let script = format!("#!/bin/sh\ncat <<'EOF'\n{}EOF\n", answer.to_lines());
+        exe(&t.join("py/bin/python3"), &script);
+        let host = HostEnv::empty(t)
+            .with_var("HOME", t.join("home"))
+            .with_var("XDG_CACHE_HOME", t.join("cache"))
+            .with_var(
+                "PATH",
+                format!("{}:/usr/bin:/bin", t.join("py/bin").display()),
+            );
+        let opts = DiscoveryOptions::default();
+        let env = discover_in(&DiscoveryRequest::default(), &host, &opts).unwrap();
+        assert!(matches!(env.cache, CacheStatus::Written { .. }), "{env}");
+        assert_eq!(
+            env.search_path,
+            vec![
+                t.join("py/bin"),
+                t.join("py/lib/python3.12"),
+                t.join("py/lib/python3.12/site-packages")
+            ]
+        );
+        // The user site appears once it exists, with its .pth entries.
+        std::fs::create_dir_all(&user_site).unwrap();
+        std::fs::create_dir_all(t.join("extra")).unwrap();
+        std::fs::write(user_site.join("x.pth"), "../../../../../extra\n").unwrap();
+        let env = discover_in(&DiscoveryRequest::default(), &host, &opts).unwrap();
+        assert!(env.cache_used(), "{env}");
+        assert_eq!(
+            env.search_path[2..],
+            [
+                user_site.clone(),
+                t.join("extra"),
+                t.join("py/lib/python3.12/site-packages")
+            ]
+        );
+        // Another key variable: asked again.
+        let host2 = host.clone().with_var("PYTHONNOUSERSITE", "1");
+        let env = discover_in(&DiscoveryRequest::default(), &host2, &opts).unwrap();
+        assert!(env.cache.queried());
+        // The interpreter changes: asked again.
+        exe(&t.join("py/bin/python3"), &format!("{script}\n"));
+        let env = discover_in(&DiscoveryRequest::default(), &host, &opts).unwrap();
+        assert!(env.cache.queried());
+    }
+}

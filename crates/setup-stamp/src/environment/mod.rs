@@ -500,19 +500,14 @@ impl SitePlan {
         if flags.no_site {
             return b.entries;
         }
-        for dir in &self.first_site_dirs {
-            if is_dir(dir) {
-                b.add_site_dir(dir);
-            }
-        }
-        if let Some(user) = &self.user_site {
-            if is_dir(user) {
-                b.add_site_dir(user);
-            }
-        }
-        for dir in &self.site_dirs {
-            if is_dir(dir) {
-                b.add_site_dir(dir);
+        // Relative directories (a relative PYTHONUSERBASE) are taken from
+        // the host's current directory, as Python would.
+        let first = self.first_site_dirs.iter();
+        let user = self.user_site.iter();
+        for dir in first.chain(user).chain(self.site_dirs.iter()) {
+            let dir = site::abspath(host.cwd(), dir);
+            if is_dir(&dir) {
+                b.add_site_dir(&dir);
             }
         }
         b.entries
