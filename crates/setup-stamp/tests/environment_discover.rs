@@ -410,6 +410,21 @@ fn pyenv_shim_on_path_followed_statically() {
         Some(Path::new("/root/.pyenv/versions/3.11.7/bin/python3"))
     );
     assert!(third.search_path.iter().any(|e| e.ends_with("python3.11")));
+    // A version prefix needs pyenv itself: the shim is run (each time) and
+    // its answer is cached only for the interpreter it ran.
+    let prefix = host.clone().with_var("PYENV_VERSION", "3.12");
+    for _ in 0..2 {
+        let sp = discover_in(&DiscoveryRequest::default(), &prefix, &lab.options()).unwrap();
+        assert!(sp.cache.queried(), "{sp}");
+        assert!(
+            sp.interpreter
+                .as_deref()
+                .is_some_and(|i| i.starts_with("/root/.pyenv/versions/3.12.1/bin")),
+            "{sp}"
+        );
+        assert!(sp.notes.iter().any(|n| n.contains("shim")), "{sp}");
+        assert_eq!(sp.search_path, first.search_path);
+    }
     // Compared with what that interpreter sees for a script of its own.
     let probe = lab.p("work/probe.py");
     std::fs::write(
