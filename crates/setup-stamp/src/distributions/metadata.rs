@@ -98,6 +98,7 @@ pub(crate) fn classify_line(content: &[u8]) -> LineClass {
 /// assert_eq!(version_from_metadata("garbage\nVersion: 1\n"), None);
 /// assert_eq!(version_from_metadata("Version: 1.0\n .1\n").as_deref(), Some("       1.0\n.1"));
 /// ```
+#[must_use]
 pub fn version_from_metadata(text: &str) -> Option<String> {
     // The header block, as the feed parser collects it.
     let header_lines =

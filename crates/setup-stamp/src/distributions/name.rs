@@ -29,6 +29,7 @@ impl Prepared {
 ///
 /// PEP 503 normalisation with underscores: every run of `-`, `_` and `.`
 /// becomes one `_`, then the name is lower-cased.
+#[must_use]
 pub fn normalize(name: &str) -> String {
     let mut collapsed = String::with_capacity(name.len());
     let mut in_run = false;
@@ -49,6 +50,7 @@ pub fn normalize(name: &str) -> String {
 }
 
 /// `name.lower().replace('-', '_')`: the legacy normalisation used for eggs.
+#[must_use]
 pub fn legacy_normalize(name: &str) -> String {
     lower(name).replace('-', "_")
 }
