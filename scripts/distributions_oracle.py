@@ -23,11 +23,13 @@ Modes:
 A case is ``{"ops": [...], "search_path": [...], "names": [...],
 "expected": [...]}``. Paths are relative to the case directory. Ops are
 ``["dir", path]``, ``["file", path, data]`` (data: bytes as a latin-1
-string) and ``["symlink", path, target]``. An expected entry is ``null``
+string) and ``["symlink", path, target]``; ``dir_b``/``file_b`` are ``dir``/``file``
+with a path that is bytes as a latin-1 string (for undecodable names);
+``["file_parts", path, [[data, count], ...]]`` writes each data ``count`` times. An expected entry is ``null``
 (PackageNotFoundError), ``{"error": ExceptionTypeName}`` or ``{"entry": i,
 "child": name, "version": str-or-null}`` where ``i`` is the index of the
 search-path entry the distribution was found under and ``child`` the name of
-the matched metadata entry.
+the matched metadata entry (its raw bytes as a latin-1 string).
 """
 
 import argparse
@@ -68,7 +70,9 @@ def info_key(child):
 
 def random_version(rng):
     return rng.choice(["0.6.0", "0.6", "1.0", "2.0rc1", "1.99999999999999999999", "v1.0", "x", "0.5.9",
-                       "1.0+local", "1!0.1", "0.6.0.post1", "é1", " 0.6.0"])
+                       "1.0+local", "1!0.1", "0.6.0.post1", "é1", " 0.6.0",
+                       # str.splitlines() would break at these; the email parser does not
+                       "1.0\x0c", "1\u2028.0", "1\x85", "0.6.0\x00", "1\x0b2", "1\x1c"])
 
 
 def random_metadata(rng, allow_invalid):
@@ -162,7 +166,7 @@ class Layout:
     def info_name(self, project):
         rng = self.rng
         spelling = rng.choice(PROJECT_SPELLINGS[project])
-        middle = rng.choice(["", "-" + random_version(rng).strip(), "-1.4-py3.12", "-1.0"])
+        middle = rng.choice(["", "-0.6.0", "-2.0rc1", "-v1.0", "-é1", "-1.4-py3.12", "-1.0"])
         if project == "terok-sandbox" and rng.random() < 0.2:
             spelling, middle = "terok-sandbox", "-1.4"  # the trap: filed under 'terok'
         suffix = rng.choice([".dist-info"] * 4 + [".egg-info"] * 2 + [".DIST-INFO", ".Egg-Info"])
@@ -330,11 +334,10 @@ def answer(root, search_path, name):
     assert str(other._path) == str(dist._path), (other._path, dist._path)
     path = dist._path
     if isinstance(path, zipfile.Path):
-        entry_path = path.root.filename
-        child = path.at.rstrip("/")
+        child = path.at.rstrip("/").encode("utf-8")
     else:
-        entry_path = str(path.parent)
-        child = path.name
+        child = os.fsencode(path.name)
+    child = child.decode("latin-1")  # raw bytes, as a latin-1 string
     entry = next(i for i, p in enumerate(paths) if found_in(p, name, str(path)))
     return {"entry": entry, "child": child, "version": version}
 
@@ -356,7 +359,77 @@ def apply_ops(root, ops):
             with open(path, "wb") as f:
                 f.write(op[2].encode("latin-1"))
         elif op[0] == "symlink":
+            os.makedirs(os.path.dirname(path), exist_ok=True)
             os.symlink(op[2], path)
+        elif op[0] == "file_parts":
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "wb") as f:
+                for part, count in op[2]:
+                    f.write(part.encode("latin-1") * count)
+        elif op[0] == "dir_b":
+            os.makedirs(os.fsencode(root) + b"/" + op[1].encode("latin-1"), exist_ok=True)
+        elif op[0] == "file_b":
+            with open(os.fsencode(root) + b"/" + op[1].encode("latin-1"), "wb") as f:
+                f.write(op[2].encode("latin-1"))
+
+
+def special_layouts():
+    """Hand-written layouts for corners the random ones rarely reach.
+    Each is (ops, search_path); none depends on directory-listing order."""
+    big_body = [["Metadata-Version: 2.1\nVersion: 3.0\n\n", 1], ["long description line\n", 60000]]
+    long_headers = [["X-Header: " + "a" * 60 + "\n", 3000], ["Version: 4.0\n", 1]]
+    stored = io.BytesIO()
+    with zipfile.ZipFile(stored, "w") as zf:
+        zf.writestr("terok-1.0.dist-info/METADATA", b"Version: 1.0\n" + b"x" * 100)
+    bad_crc = bytearray(stored.getvalue())
+    bad_crc[bad_crc.index(b"xxxx")] = ord("y")
+    t = lambda b: b.decode("latin-1")
+    return [
+        # Undecodable bytes after the first '-' do not stop a match.
+        ([["dir", "s"], ["dir_b", t(b"s/terok-\xff.dist-info")], ["file_b", t(b"s/terok-\xff.dist-info/METADATA"), "Version: 1.1\n"],
+          ["dir_b", t(b"s/terok_sh\xffield.dist-info")], ["file_b", t(b"s/terok_sh\xffield.dist-info/METADATA"), "Version: 9\n"]],
+         ["s"]),
+        # A .dist-info *file* is read as the metadata itself.
+        ([["dir", "s"], ["file", "s/terok-1.0.dist-info", "Version: 2.5\n"]], ["s"]),
+        # METADATA that is a symlink to a directory is skipped.
+        ([["dir", "s/terok.dist-info"], ["dir", "s/elsewhere"], ["symlink", "s/terok.dist-info/METADATA", "../elsewhere"],
+          ["file", "s/terok.dist-info/PKG-INFO", "Version: 6\n"]], ["s"]),
+        # A search entry that is a symlink to a directory; one that is a symlink to a zip.
+        ([["dir", "real"], ["dir", "real/terok.dist-info"], ["file", "real/terok.dist-info/METADATA", "Version: 7\n"],
+          ["symlink", "link", "real"], ["file", "w/x.whl", t(stored.getvalue())], ["symlink", "zlink", "w/x.whl"]],
+         ["link", "zlink"]),
+        ([["file", "w/x.whl", t(stored.getvalue())]], ["w/x.whl"]),
+        # A huge body after the headers; invalid UTF-8 at its very end.
+        ([["dir", "s/terok.dist-info"], ["file_parts", "s/terok.dist-info/METADATA", big_body],
+          ["dir", "s/terok_shield.dist-info"],
+          ["file_parts", "s/terok_shield.dist-info/METADATA", big_body + [[t(b"\xc3"), 1]]]], ["s"]),
+        # A header block far longer than one read.
+        ([["dir", "s/terok.dist-info"], ["file_parts", "s/terok.dist-info/METADATA", long_headers]], ["s"]),
+        # A zip member whose data does not match its CRC.
+        ([["file", "w/bad.whl", t(bytes(bad_crc))]], ["w/bad.whl"]),
+        # An egg-info directory inside an egg-named directory, EGG-INFO last.
+        ([["dir", "e/terok-1.0.egg/EGG-INFO"], ["file", "e/terok-1.0.egg/EGG-INFO/PKG-INFO", "Version: 1\n"],
+          ["dir", "e/terok-1.0.egg/Terok.egg-info"], ["file", "e/terok-1.0.egg/Terok.egg-info/PKG-INFO", "Version: 2\n"]],
+         ["e/terok-1.0.egg", "e/terok-1.0.egg/"]),
+        # An egg zip whose EGG-INFO wins only when no .dist-info matches.
+        ([["file", "e/Terok_Shield-2.egg", t(egg_zip())]], ["e/Terok_Shield-2.egg"]),
+    ]
+
+
+def egg_zip():
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("EGG-INFO/PKG-INFO", b"Version: 8\n")
+        zf.writestr("terok.dist-info/METADATA", b"Version: 9\n")
+    return buf.getvalue()
+
+
+def make_special(case_root, ops, search_path):
+    os.makedirs(case_root)
+    apply_ops(case_root, ops)
+    names = TRACKED + [""]
+    expected = [answer(case_root, search_path, n) for n in names]
+    return {"ops": ops, "search_path": search_path, "names": names, "expected": expected}
 
 
 def make_case(rng, case_root, live):
@@ -398,6 +471,8 @@ def main():
         with tempfile.TemporaryDirectory() as tmp:
             for i in range(args.count):
                 cases.append(make_case(rng, os.path.join(tmp, str(i)), live=False))
+            for j, (ops, search_path) in enumerate(special_layouts()):
+                cases.append(make_special(os.path.join(tmp, "special%d" % j), ops, search_path))
         doc = {
             "generator": "scripts/distributions_oracle.py generate --seed %d --count %d" % (args.seed, args.count),
             "python": sys.version.split()[0],

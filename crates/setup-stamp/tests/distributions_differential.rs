@@ -13,7 +13,9 @@
 //!   when no CPython 3.12 is available (`SETUP_STAMP_PYTHON312` overrides the
 //!   interpreter).
 
+use std::ffi::OsStr;
 use std::fs;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -38,7 +40,26 @@ fn apply_ops(root: &Path, ops: &[Value]) {
                 fs::write(&path, latin1(op[2].as_str().expect("data"))).expect("write file");
             }
             "symlink" => {
-                std::os::unix::fs::symlink(op[2].as_str().expect("target"), &path).expect("symlink")
+                fs::create_dir_all(path.parent().expect("parent")).expect("create parent");
+                std::os::unix::fs::symlink(op[2].as_str().expect("target"), &path)
+                    .expect("symlink");
+            }
+            "file_parts" => {
+                fs::create_dir_all(path.parent().expect("parent")).expect("create parent");
+                let mut data = Vec::new();
+                for part in op[2].as_array().expect("parts") {
+                    let count = usize::try_from(part[1].as_u64().expect("count")).expect("small");
+                    data.extend(latin1(part[0].as_str().expect("part")).repeat(count));
+                }
+                fs::write(&path, data).expect("write file");
+            }
+            "dir_b" | "file_b" => {
+                let raw = root.join(OsStr::from_bytes(&latin1(op[1].as_str().expect("op path"))));
+                if kind == "dir_b" {
+                    fs::create_dir_all(&raw).expect("create dir");
+                } else {
+                    fs::write(&raw, latin1(op[2].as_str().expect("data"))).expect("write file");
+                }
             }
             other => panic!("unknown op {other}"),
         }
@@ -102,9 +123,10 @@ fn actual(paths: &[PathBuf], found: Option<&FoundDistribution>) -> Expected {
                 .metadata_dir
                 .file_name()
                 .expect("metadata dir has a name")
-                .to_str()
-                .expect("utf-8 child")
-                .to_owned(),
+                .as_bytes()
+                .iter()
+                .map(|&b| char::from(b))
+                .collect(),
             version: d.version.clone(),
         },
     }
