@@ -29,9 +29,11 @@
 //! only the chosen metadata files are read.
 //!
 //! Deliberate differences from the reference (all in situations the
-//! reference handles badly): a FIFO is opened without blocking (the reference
-//! hangs), a non-regular metadata file larger than 64 MiB is an error (the
-//! reference reads a character device forever). Zip member names that are not
+//! reference handles badly): a FIFO, as a metadata file or as a search-path
+//! entry, is opened without blocking (the reference hangs until a writer
+//! appears): as a metadata file it reads as empty when no writer is there,
+//! as an entry it is skipped; a non-regular metadata file larger than 64 MiB
+//! is an error (the reference reads a character device forever). Zip member names that are not
 //! valid UTF-8 are decoded as CP 437, and valid UTF-8 names as UTF-8 whether
 //! or not the archive flags them so (Python follows the flag); zip members are
 //! readable only with the compression methods this crate is built with

@@ -182,7 +182,17 @@ fn scan_zip(
     egg: Option<&str>,
     pending: &[Option<&Prepared>],
 ) -> Option<(ZipArchive<File>, Vec<Slot<String>>)> {
-    let file = File::open(path).ok()?;
+    // Opened without blocking, and only regular files are read: a FIFO on
+    // the search path would block the reference, and no FIFO or device is a
+    // zip archive it could read.
+    let file = OpenOptions::new()
+        .read(true)
+        .custom_flags(OFlag::O_NONBLOCK.bits())
+        .open(path)
+        .ok()?;
+    if !file.metadata().ok()?.is_file() {
+        return None;
+    }
     let archive = ZipArchive::new(file).ok()?;
     let mut slots = empty_slots(pending.len());
     let mut matcher = Matcher {
