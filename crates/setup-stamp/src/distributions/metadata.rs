@@ -361,4 +361,44 @@ mod tests {
         assert!(!h.feed(b"Version: 1\r\n", false));
         assert!(h.feed(b"Version: 1\r\n", true));
     }
+
+    mod prop {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        fn metadata_text() -> impl Strategy<Value = String> {
+            let piece = prop::sample::select(vec![
+                "Version", "version", ":", " ", "\t", "\r", "\n", "\r\n", "From ", "x", "é", "1.0",
+                "Name", "\u{feff}", "-",
+            ]);
+            prop::collection::vec(piece, 0..40).prop_map(|p| p.concat())
+        }
+
+        proptest! {
+            /// Keeping only the bytes read until `HeaderEnd` reports the end
+            /// of the header block gives the same answer as the whole text,
+            /// however the reads are split.
+            #[test]
+            fn header_prefix_is_enough(text in metadata_text(), cuts in prop::collection::vec(0usize..64, 0..8)) {
+                let bytes = text.as_bytes();
+                let mut end = HeaderEnd::default();
+                let mut head: Vec<u8> = Vec::new();
+                let mut pos = 0;
+                let mut cuts = cuts.into_iter();
+                let mut done = false;
+                while pos < bytes.len() && !done {
+                    let step = cuts.next().unwrap_or(usize::MAX).max(1);
+                    let next = pos.saturating_add(step).min(bytes.len());
+                    head.extend_from_slice(&bytes[pos..next]);
+                    pos = next;
+                    done = end.feed(&head, false);
+                }
+                let valid = match std::str::from_utf8(&head) {
+                    Ok(s) => s,
+                    Err(e) => std::str::from_utf8(&head[..e.valid_up_to()]).unwrap_or(""),
+                };
+                prop_assert_eq!(version_from_metadata(valid), version_from_metadata(&text));
+            }
+        }
+    }
 }

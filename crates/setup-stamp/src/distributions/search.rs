@@ -455,6 +455,27 @@ mod tests {
     }
 
     #[test]
+    fn suppressed_errors_are_pythons() {
+        for (errno, expected) in [
+            (nix::libc::ENOENT, true),
+            (nix::libc::EISDIR, true),
+            (nix::libc::ENOTDIR, true),
+            (nix::libc::EACCES, true),
+            (nix::libc::EPERM, true),
+            (nix::libc::ELOOP, false),
+            (nix::libc::ENAMETOOLONG, false),
+            (nix::libc::EIO, false),
+            (nix::libc::ENXIO, false),
+        ] {
+            assert_eq!(
+                suppressed(&io::Error::from_raw_os_error(errno)),
+                expected,
+                "errno {errno}"
+            );
+        }
+    }
+
+    #[test]
     fn basename_is_raw() {
         assert_eq!(raw_basename(Path::new("/a/x.egg/")), b"");
         assert_eq!(raw_basename(Path::new("/a/x.egg")), b"x.egg");
