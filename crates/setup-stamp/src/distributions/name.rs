@@ -55,13 +55,49 @@ pub fn legacy_normalize(name: &str) -> String {
     lower(name).replace('-', "_")
 }
 
-/// Python's `str.lower()`, with an ASCII fast path.
+/// Letters that Unicode 16.0 added with a lower-case mapping: unassigned in
+/// CPython 3.12's Unicode 15.0, so `str.lower()` leaves them alone (and they
+/// are neither cased nor case-ignorable there). Checked against CPython 3.12
+/// for every code point by the tests.
+const NOT_LOWERED_BY_PYTHON: &[(char, char)] = &[
+    ('\u{1C89}', '\u{1C89}'),
+    ('\u{A7CB}', '\u{A7CC}'),
+    ('\u{A7CE}', '\u{A7CE}'),
+    ('\u{A7D2}', '\u{A7D2}'),
+    ('\u{A7D4}', '\u{A7D4}'),
+    ('\u{A7DA}', '\u{A7DA}'),
+    ('\u{A7DC}', '\u{A7DC}'),
+    ('\u{10D50}', '\u{10D65}'),
+    ('\u{16EA0}', '\u{16EB8}'),
+];
+
+fn not_lowered_by_python(c: char) -> bool {
+    NOT_LOWERED_BY_PYTHON
+        .iter()
+        .any(|&(lo, hi)| (lo..=hi).contains(&c))
+}
+
+/// Python's `str.lower()` (CPython 3.12), with an ASCII fast path.
 fn lower(s: &str) -> String {
     if s.is_ascii() {
-        s.to_ascii_lowercase()
-    } else {
-        s.to_lowercase()
+        return s.to_ascii_lowercase();
     }
+    if !s.chars().any(not_lowered_by_python) {
+        return s.to_lowercase();
+    }
+    // Those letters stay as they are and, being unassigned for Python, end
+    // the final-sigma context on either side: lower the pieces between them.
+    let mut out = String::with_capacity(s.len());
+    let mut start = 0;
+    for (i, c) in s.char_indices() {
+        if not_lowered_by_python(c) {
+            out.push_str(&s[start..i].to_lowercase());
+            out.push(c);
+            start = i + c.len_utf8();
+        }
+    }
+    out.push_str(&s[start..].to_lowercase());
+    out
 }
 
 /// ASCII case-insensitive `ends_with` on bytes.
@@ -128,12 +164,12 @@ fn lowered_project_part(full: &[u8], dot: usize, out: &mut String) -> bool {
     // (neither cased nor case-ignorable: the part can be lowered alone) or
     // the suffix's `.` followed by a cased ASCII letter.
     let lowered = if part_end < stem.len() {
-        part.to_lowercase()
+        lower(part)
     } else {
         let mut with_context = String::with_capacity(part.len() + 2);
         with_context.push_str(part);
         with_context.push_str(".x");
-        let mut l = with_context.to_lowercase();
+        let mut l = lower(&with_context);
         l.truncate(l.len() - 2);
         l
     };
@@ -241,6 +277,39 @@ mod tests {
         assert!(!info_key(b"f\xffo.dist-info", 3, &mut out, &mut scratch));
         assert!(info_key(b"foo-\xff.dist-info", 5, &mut out, &mut scratch));
         assert_eq!(out, "foo");
+    }
+
+    #[test]
+    fn lower_matches_python_312_for_every_code_point() {
+        let fixture = include_str!("../../tests/fixtures/distributions_py312_lower.txt");
+        let mut expected = std::collections::HashMap::new();
+        for line in fixture.lines() {
+            let mut cps = line
+                .split(' ')
+                .map(|h| u32::from_str_radix(h, 16).ok().and_then(char::from_u32));
+            let Some(Some(from)) = cps.next() else {
+                panic!("bad line {line:?}")
+            };
+            let to: Option<String> = cps.collect();
+            expected.insert(from, to.unwrap_or_default());
+        }
+        assert!(expected.len() > 1400);
+        let mut mismatches = Vec::new();
+        let mut buf = [0u8; 4];
+        for c in (0..0x11_0000u32).filter_map(char::from_u32) {
+            let got = lower(c.encode_utf8(&mut buf));
+            let want = expected.get(&c).cloned().unwrap_or_else(|| c.to_string());
+            if got != want {
+                mismatches.push(format!("U+{:04X}", u32::from(c)));
+            }
+        }
+        assert!(
+            mismatches.is_empty(),
+            "differs from CPython 3.12: {mismatches:?}"
+        );
+        // A letter unknown to Python ends the final-sigma context.
+        assert_eq!(lower("Α\u{1C89}Σ"), "α\u{1C89}σ");
+        assert_eq!(lower("ΑΣ\u{1C89}"), "ας\u{1C89}");
     }
 
     #[test]
