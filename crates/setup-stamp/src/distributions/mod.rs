@@ -41,6 +41,7 @@
 
 mod metadata;
 mod name;
+mod py312_case;
 mod search;
 
 use std::fmt;

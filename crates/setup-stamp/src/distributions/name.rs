@@ -77,26 +77,57 @@ fn not_lowered_by_python(c: char) -> bool {
         .any(|&(lo, hi)| (lo..=hi).contains(&c))
 }
 
+/// How a character takes part in the final-sigma rule (CPython 3.12's
+/// Unicode 15.0 properties; see `py312_case.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SigmaClass {
+    /// Cased and not case-ignorable.
+    Cased,
+    /// Case-ignorable: skipped when looking for the neighbouring letters.
+    Ignorable,
+}
+
+fn sigma_class(c: char) -> Option<SigmaClass> {
+    let cp = u32::from(c);
+    let table = super::py312_case::SIGMA_CLASSES;
+    let i = table.partition_point(|&(_, hi, _)| hi < cp);
+    table
+        .get(i)
+        .filter(|&&(lo, _, _)| lo <= cp)
+        .map(|&(_, _, class)| class)
+}
+
+/// Whether the `Σ` at byte `i` of `s` is word-final for Python's `lower()`:
+/// preceded by a cased letter and not followed by one, case-ignorable
+/// characters skipped on both sides.
+fn final_sigma(s: &str, i: usize) -> bool {
+    let not_ignorable = |c: &char| sigma_class(*c) != Some(SigmaClass::Ignorable);
+    let before = s[..i].chars().rev().find(not_ignorable);
+    if before.and_then(sigma_class) != Some(SigmaClass::Cased) {
+        return false;
+    }
+    let after = s[i + 'Σ'.len_utf8()..].chars().find(not_ignorable);
+    after.and_then(sigma_class) != Some(SigmaClass::Cased)
+}
+
 /// Python's `str.lower()` (CPython 3.12), with an ASCII fast path.
+///
+/// Character mappings are Rust's except for the letters Python does not
+/// know yet; the final-sigma context uses CPython 3.12's own properties.
 fn lower(s: &str) -> String {
     if s.is_ascii() {
         return s.to_ascii_lowercase();
     }
-    if !s.chars().any(not_lowered_by_python) {
-        return s.to_lowercase();
-    }
-    // Those letters stay as they are and, being unassigned for Python, end
-    // the final-sigma context on either side: lower the pieces between them.
     let mut out = String::with_capacity(s.len());
-    let mut start = 0;
     for (i, c) in s.char_indices() {
-        if not_lowered_by_python(c) {
-            out.push_str(&s[start..i].to_lowercase());
+        if c == 'Σ' {
+            out.push(if final_sigma(s, i) { 'ς' } else { 'σ' });
+        } else if not_lowered_by_python(c) {
             out.push(c);
-            start = i + c.len_utf8();
+        } else {
+            out.extend(c.to_lowercase());
         }
     }
-    out.push_str(&s[start..].to_lowercase());
     out
 }
 
@@ -310,6 +341,27 @@ mod tests {
         // A letter unknown to Python ends the final-sigma context.
         assert_eq!(lower("Α\u{1C89}Σ"), "α\u{1C89}σ");
         assert_eq!(lower("ΑΣ\u{1C89}"), "ας\u{1C89}");
+    }
+
+    #[test]
+    fn final_sigma_context_uses_python_312_properties() {
+        // Values from CPython 3.12.1.
+        assert_eq!(lower("ΑΣ"), "ας");
+        assert_eq!(lower("Σ"), "σ");
+        assert_eq!(lower("ΑΣa"), "ασa");
+        assert_eq!(lower("Α'Σ"), "α'ς");
+        assert_eq!(lower("ΑΣ'"), "ας'");
+        assert_eq!(lower("ΑΣ'a"), "ασ'a");
+        assert_eq!(lower("ΑΣ-a"), "ας-a");
+        assert_eq!(lower("ΑΣΣ"), "ασς");
+        assert_eq!(lower("1Σ"), "1σ");
+        // U+0295 is cased for CPython 3.12 (not in later Unicode versions);
+        // U+0897 became case-ignorable after Unicode 15.0.
+        assert_eq!(lower("ΑΣ\u{295}"), "ασ\u{295}");
+        assert_eq!(lower("ΑΣ\u{897}a"), "ας\u{897}a");
+        // U+02B0 is both cased and case-ignorable: skipped.
+        assert_eq!(lower("ΑΣ\u{2B0}"), "ας\u{2B0}");
+        assert_eq!(lower("\u{2B0}Σ"), "\u{2B0}σ");
     }
 
     #[test]
