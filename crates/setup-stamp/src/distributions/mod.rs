@@ -33,11 +33,14 @@
 //! entry, is opened without blocking (the reference hangs until a writer
 //! appears): as a metadata file it reads as empty when no writer is there,
 //! as an entry it is skipped; a non-regular metadata file larger than 64 MiB
-//! is an error (the reference reads a character device forever). Zip member names that are not
-//! valid UTF-8 are decoded as CP 437, and valid UTF-8 names as UTF-8 whether
-//! or not the archive flags them so (Python follows the flag); zip members are
-//! readable only with the compression methods this crate is built with
-//! (stored, deflate), others are an error.
+//! is an error (the reference reads a character device forever).
+//!
+//! Known limits: zip archives are read with the `zip` crate: member names are decoded as
+//! Python does (UTF-8 when flagged, else CP 437, cut at a NUL) except that an
+//! Info-ZIP Unicode Path extra field is not applied; members are readable
+//! only with the compression methods this crate is built with (stored,
+//! deflate), others are an error; archives the crate rejects but Python
+//! accepts (or the reverse) are skipped (or searched).
 
 mod metadata;
 mod name;
