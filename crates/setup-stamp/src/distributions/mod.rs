@@ -182,7 +182,13 @@ pub fn find_distributions(
     // Archives opened while scanning, kept for reading the matched members.
     let mut archives = Vec::new();
 
+    // An entry repeated later on the path finds nothing new: skip it.
+    let mut scanned: Vec<&PathBuf> = Vec::new();
     for (entry_index, entry) in search_path.iter().enumerate() {
+        if scanned.contains(&entry) {
+            continue;
+        }
+        scanned.push(entry);
         let pending: Vec<Option<&Prepared>> = prepared
             .iter()
             .zip(&resolved)
