@@ -26,7 +26,10 @@
 //!
 //! Each search-path entry is listed at most once for all names together,
 //! entries after the point where every name is resolved are not touched, and
-//! only the chosen metadata files are read.
+//! only the chosen metadata files are read. Those are read to the end in
+//! fixed-size chunks, because Python decodes the whole file and raises on
+//! invalid UTF-8 even far after the headers; only the header block is kept
+//! in memory, however long the file.
 //!
 //! Deliberate differences from the reference (all in situations the
 //! reference handles badly): a FIFO, as a metadata file or as a search-path
