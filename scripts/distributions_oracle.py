@@ -413,7 +413,24 @@ def special_layouts():
          ["e/terok-1.0.egg", "e/terok-1.0.egg/"]),
         # An egg zip whose EGG-INFO wins only when no .dist-info matches.
         ([["file", "e/Terok_Shield-2.egg", t(egg_zip())]], ["e/Terok_Shield-2.egg"]),
+        # Member names without the UTF-8 flag are CP 437 ("t\x82\x8eok" is "téÄok").
+        ([["file", "w/cp.whl", t(patched_zip("tAAok.dist-info/METADATA", b"tAAok", b"t\x82\x8eok"))]],
+         ["w/cp.whl"], ["TÉÄOK", "téäok", "t\u201a\u017dok"]),
+        # A flagged name that is not UTF-8 makes the whole archive unreadable.
+        ([["file", "w/bad-name.whl", t(patched_zip("\u00e9x", b"\xc3\xa9x", b"\xff\xfex"))]], ["w/bad-name.whl"]),
     ]
+
+
+def patched_zip(member, old, new):
+    """A zip holding terok.dist-info/METADATA and `member`, with the bytes
+    `old` of the member's name replaced by `new` in both headers."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("terok.dist-info/METADATA", b"Version: 1.0\n")
+        zf.writestr(member, b"Version: 2.0\n")
+    data = buf.getvalue()
+    assert data.count(old) == 2 and len(old) == len(new)
+    return data.replace(old, new)
 
 
 def egg_zip():
@@ -424,10 +441,10 @@ def egg_zip():
     return buf.getvalue()
 
 
-def make_special(case_root, ops, search_path):
+def make_special(case_root, ops, search_path, extra_names=()):
     os.makedirs(case_root)
     apply_ops(case_root, ops)
-    names = TRACKED + [""]
+    names = TRACKED + list(extra_names) + [""]
     expected = [answer(case_root, search_path, n) for n in names]
     return {"ops": ops, "search_path": search_path, "names": names, "expected": expected}
 
@@ -471,8 +488,8 @@ def main():
         with tempfile.TemporaryDirectory() as tmp:
             for i in range(args.count):
                 cases.append(make_case(rng, os.path.join(tmp, str(i)), live=False))
-            for j, (ops, search_path) in enumerate(special_layouts()):
-                cases.append(make_special(os.path.join(tmp, "special%d" % j), ops, search_path))
+            for j, special in enumerate(special_layouts()):
+                cases.append(make_special(os.path.join(tmp, "special%d" % j), *special))
         doc = {
             "generator": "scripts/distributions_oracle.py generate --seed %d --count %d" % (args.seed, args.count),
             "python": sys.version.split()[0],
