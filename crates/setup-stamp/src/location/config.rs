@@ -432,7 +432,20 @@ pub fn read_paths_root(
     let mut layers = Vec::new();
     let mut paths_file = None;
     for file in &files {
-        match read_layer(&file.path) {
+        // A relative override is relative to the (host's) current directory; when that
+        // is unknown the relative look-up of the reference fails with ENOENT.
+        let actual = if file.path.is_relative() {
+            match host.current_dir() {
+                Ok(cwd) => cwd.join(&file.path),
+                Err(_) => {
+                    layers.push(Vec::new());
+                    continue;
+                }
+            }
+        } else {
+            file.path.clone()
+        };
+        match read_layer(&actual) {
             Ok(layer) => {
                 if dict_get(&layer, &Value::Str("paths".to_owned())).is_some() {
                     paths_file = Some(file.path.clone());

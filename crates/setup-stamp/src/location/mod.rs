@@ -277,3 +277,6 @@ pub fn stamp_path(
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod fixture_tests;

@@ -110,20 +110,25 @@ fn join_real(
 }
 
 /// `str(Path(text).resolve())` on Python 3.12 (`text` is already `str()` of a path).
-/// The current directory comes from `host` and is asked only for a relative result.
+///
+/// A relative `text` is first joined to `host`'s current directory, so `lstat` sees
+/// the same entries as Python's relative look-ups (`getcwd` is a physical path, so
+/// `..` against it is the same lexically and physically); the directory is asked for
+/// only when `text` is relative, like Python's final `abspath`.
 pub fn resolve(text: &[u8], host: &dyn Host) -> Result<Vec<u8>, RealpathError> {
     let mut seen = Seen::new();
-    let (path, _) = join_real(Vec::new(), text, &mut seen)?;
-    let absolute = if path.starts_with(b"/") {
-        normpath(&path)
+    let start = if text.starts_with(b"/") {
+        text.to_vec()
     } else {
         let cwd = host
             .current_dir()
             .map_err(RealpathError::CurrentDir)?
             .into_os_string()
             .into_vec();
-        normpath(&posix_join(&cwd, &path))
+        posix_join(&cwd, text)
     };
+    let (path, _) = join_real(Vec::new(), &start, &mut seen)?;
+    let absolute = normpath(&path);
     if let Err(e) = std::fs::metadata(os(&absolute)) {
         if e.raw_os_error() == Some(nix::libc::ELOOP) {
             return Err(RealpathError::SymlinkLoop(PathBuf::from(os(&absolute))));
@@ -160,11 +165,10 @@ mod tests {
             cwd: Some(d.clone()),
             ..MapHost::new(1)
         };
-        // Relative components are looked up from the process's directory, but a
-        // relative result is joined to the host's current directory.
+        // Relative paths are resolved from the host's current directory.
         assert_eq!(
-            resolve(b"no-such-entry/a", &host).unwrap(),
-            d.join("no-such-entry/a").into_os_string().into_vec()
+            resolve(b"link/../a", &host).unwrap(),
+            d.join("real/a").into_os_string().into_vec()
         );
     }
 }
