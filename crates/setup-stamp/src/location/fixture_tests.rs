@@ -110,7 +110,10 @@ fn layer_rows() {
         };
         let want = row["root"].as_str().map(str::to_owned);
         if got != want {
-            bad.push(format!("layers {}: python {want:?}, ours {got:?}", row["layers"]));
+            bad.push(format!(
+                "layers {}: python {want:?}, ours {got:?}",
+                row["layers"]
+            ));
         }
     }
     report(&bad, rows.len());
@@ -157,17 +160,17 @@ fn resolve_rows() {
         let mut host = MapHost::new(uid);
         host.euid = row["euid"].as_u64().expect("euid") as u32;
         host.cwd = Some(d.clone());
-        host.homes_by_uid.insert(
-            uid,
-            meta["uid_home"].as_str().expect("uid_home").into(),
-        );
+        host.homes_by_uid
+            .insert(uid, meta["uid_home"].as_str().expect("uid_home").into());
         for (name, home) in meta["passwd"].as_object().expect("passwd") {
             host.homes_by_name
                 .insert(name.into(), home.as_str().expect("home").into());
         }
         for (k, v) in row["env"].as_object().expect("env") {
-            host.env
-                .insert(k.clone(), v.as_str().expect("value").replace("$D", &ds).into());
+            host.env.insert(
+                k.clone(),
+                v.as_str().expect("value").replace("$D", &ds).into(),
+            );
         }
         let got = match stamp_path("terok", "setup.stamp", &host) {
             Ok(p) => {
@@ -182,7 +185,8 @@ fn resolve_rows() {
                 "resolve env={} files={}: python {:?}, ours {got:?}",
                 row["env"],
                 row["files"],
-                want.as_deref().unwrap_or(row["error"].as_str().unwrap_or("?"))
+                want.as_deref()
+                    .unwrap_or(row["error"].as_str().unwrap_or("?"))
             ));
         }
     }

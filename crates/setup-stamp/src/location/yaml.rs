@@ -202,8 +202,25 @@ fn compose(text: &str, version: Version) -> Result<Option<Rc<Node>>, YamlError> 
     let mut stack: Vec<Frame> = Vec::new();
     let mut root: Option<Rc<Node>> = None;
     let mut documents = 0usize;
+    let chars: Vec<char> = text.chars().collect();
+    let mut spans = Spans::default();
+    let mut open: Vec<Option<usize>> = Vec::new();
     while let Some(event) = parser.next_event() {
-        let (event, _span) = event.map_err(|e| syntax(&e))?;
+        let (event, span) = event.map_err(|e| syntax(&e))?;
+        let (start, end) = (span.start.index(), span.end.index());
+        match &event {
+            Event::Scalar(_, ScalarStyle::Plain, ..) => spans.plain.push((start, end)),
+            Event::Scalar(..) => spans.quoted.push((start, end)),
+            Event::SequenceStart(..) | Event::MappingStart(..) => {
+                open.push(matches!(chars.get(start), Some('[' | '{')).then_some(start));
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                if let Some(Some(s)) = open.pop() {
+                    spans.flow.push((s, end.max(s + 1)));
+                }
+            }
+            _ => {}
+        }
         let node = match event {
             Event::StreamStart | Event::Nothing | Event::DocumentEnd => continue,
             Event::StreamEnd => break,
@@ -228,10 +245,12 @@ fn compose(text: &str, version: Version) -> Result<Option<Rc<Node>>, YamlError> 
                         }
                     }
                 };
-                let node = Rc::new(Node::Scalar {
-                    tag,
-                    value: value.into_owned(),
-                });
+                let value = if value.contains('\u{fffe}') {
+                    value.replace('\u{fffe}', "\u{feff}")
+                } else {
+                    value.into_owned()
+                };
+                let node = Rc::new(Node::Scalar { tag, value });
                 if anchor > 0 {
                     anchors.insert(anchor, node.clone());
                 }
@@ -285,7 +304,68 @@ fn compose(text: &str, version: Version) -> Result<Option<Rc<Node>>, YamlError> 
             },
         }
     }
+    check_tabs(&chars, &spans)?;
     Ok(root)
+}
+
+/// Source ranges (character offsets) of the parsed document.
+#[derive(Default)]
+struct Spans {
+    plain: Vec<(usize, usize)>,
+    quoted: Vec<(usize, usize)>,
+    flow: Vec<(usize, usize)>,
+}
+
+fn inside(ranges: &[(usize, usize)], i: usize) -> bool {
+    ranges.iter().any(|&(s, e)| s <= i && i < e)
+}
+
+/// ruamel's scanner skips only spaces between tokens in block context ("found
+/// character '\t' that cannot start any token") and never lets a tab separate the
+/// words of a plain scalar. Tabs are fine inside quoted and block scalars, comments,
+/// and between tokens of flow collections.
+fn check_tabs(chars: &[char], spans: &Spans) -> Result<(), YamlError> {
+    let mut in_comment = false;
+    let mut line = 1;
+    let mut col = 0;
+    for (i, &c) in chars.iter().enumerate() {
+        col += 1;
+        if c == '\n' {
+            in_comment = false;
+            line += 1;
+            col = 0;
+            continue;
+        }
+        let in_scalar = inside(&spans.quoted, i) || inside(&spans.plain, i);
+        if c == '#' && !in_scalar {
+            in_comment = true;
+        }
+        if c != '\t' || in_comment || inside(&spans.quoted, i) {
+            continue;
+        }
+        if inside(&spans.plain, i) || !inside(&spans.flow, i) {
+            return Err(YamlError::Syntax {
+                line,
+                col,
+                message: "found character '\\t' that cannot start any token".to_owned(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// A `...` before any document (ruamel: "expected the node content, but found
+/// '<document end>'").
+fn leading_document_end(text: &str) -> bool {
+    for line in text.lines() {
+        let t = line.trim_start_matches(' ');
+        if t.is_empty() || t.starts_with('#') {
+            continue;
+        }
+        return line.starts_with("...")
+            && matches!(line[3..].chars().next(), None | Some(' ' | '\t'));
+    }
+    false
 }
 
 fn all(s: &str, f: impl Fn(u8) -> bool) -> bool {
@@ -1072,6 +1152,23 @@ pub fn load(text: &str) -> Result<Value, YamlError> {
         }
     }
     let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if leading_document_end(body) {
+        return Err(YamlError::Syntax {
+            line: 1,
+            col: 1,
+            message: "expected the node content, but found '<document end>'".to_owned(),
+        });
+    }
+    // ruamel keeps a byte order mark inside a document as an ordinary character;
+    // saphyr refuses it, so it travels as U+FFFE (which the reader check above has
+    // already ruled out of the input) and is turned back in scalar values.
+    let swapped;
+    let body = if body.contains('\u{feff}') {
+        swapped = body.replace('\u{feff}', "\u{fffe}");
+        swapped.as_str()
+    } else {
+        body
+    };
     let version = version_directive(body)?;
     let Some(root) = compose(body, version)? else {
         return Ok(Value::None);
