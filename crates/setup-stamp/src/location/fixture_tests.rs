@@ -8,8 +8,15 @@ use serde_json::Value as Json;
 use std::os::unix::ffi::OsStringExt;
 use std::path::Path;
 
-/// Rows whose text we knowingly answer differently (see the `yaml` module docs).
-const KNOWN_DIFFERENCES: &[&str] = &[];
+/// Rows whose text we knowingly answer differently (listed in the `yaml` module docs):
+/// NEL as a line break, a recursive alias, and surrogate escapes (a Rust string
+/// cannot hold them).
+const KNOWN_DIFFERENCES: &[&str] = &[
+    "a: \u{85}b\n",
+    "a: &x [*x]\n",
+    "a: \"\\ud800\"\n",
+    "a: \"\\ud83d\\ude00\"\n",
+];
 
 fn fixture() -> Json {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/location.json");

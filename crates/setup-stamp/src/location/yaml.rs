@@ -7,14 +7,31 @@
 //! duplicate-key errors, `!!binary`, `!!timestamp`, `!!set`, `!!omap`, `!!pairs`) are
 //! implemented here.
 //!
-//! Known differences from ruamel (the parser's acceptance is saphyr's):
-//! - a recursive alias (an alias inside its own anchor) is an error here; ruamel
-//!   builds a self-referencing object;
+//! saphyr and ruamel do not accept exactly the same texts; the gaps found are bridged
+//! here: ruamel refuses tabs wherever its block-context scanner expects a token
+//! (checked after parsing from the event spans), refuses a `...` before any
+//! document, keeps a byte order mark inside a document as a character, and accepts
+//! continuation lines of quoted scalars and flow collections at any indentation
+//! (such lines are re-indented and parsed again; the result is accepted only if the
+//! line really is inside a quoted scalar or flow collection).
+//!
+//! Known differences from ruamel (each a row of the fixture or a unit test):
+//! - a recursive alias (an alias inside its own anchor, `a: &x [*x]`) is an error
+//!   here; ruamel builds a self-referencing object;
+//! - escapes of surrogates (`"\ud800"`, and `"\ud83d\ude00"`, which ruamel keeps
+//!   as two lone surrogates) are errors here: a Rust string cannot hold them;
+//! - NEL (U+0085), LINE SEPARATOR and PARAGRAPH SEPARATOR are ordinary characters
+//!   here; ruamel's scanner treats them as line breaks in some places;
 //! - `!!str`/`!!null`/… on a mapping containing a `=` key is an error here (ruamel
 //!   uses the `=` value);
+//! - a `%YAML` directive is found by reading the lines before the first document;
+//!   a `%YAML 1.x` with x other than 1 or 2 fails as soon as a plain scalar needs
+//!   resolving, like ruamel;
 //! - sets and merged dicts keep source order where Python's order follows hashes;
 //! - a document expanding to more than [`MAX_NODES`] values is refused (ruamel shares
-//!   aliased objects instead of copying them).
+//!   aliased objects instead of copying them);
+//! - `repr()` of a string inside a container treats unassigned code points as
+//!   printable (Python escapes them).
 
 use std::collections::HashMap;
 use std::fmt;
@@ -196,7 +213,15 @@ fn full_tag(tag: Option<&saphyr_parser::Tag>) -> Option<String> {
 }
 
 /// Parses and composes the single document (`None` for an empty stream).
-fn compose(text: &str, version: Version) -> Result<Option<Rc<Node>>, YamlError> {
+///
+/// `moved_lines` (1-based) are lines whose leading white space was rewritten to suit
+/// saphyr; each must start inside a quoted scalar or a flow collection, where leading
+/// white space carries no meaning.
+fn compose(
+    text: &str,
+    version: Version,
+    moved_lines: &[usize],
+) -> Result<Option<Rc<Node>>, YamlError> {
     let mut parser = Parser::new_from_str(text);
     let mut anchors: HashMap<usize, Rc<Node>> = HashMap::new();
     let mut stack: Vec<Frame> = Vec::new();
@@ -305,6 +330,26 @@ fn compose(text: &str, version: Version) -> Result<Option<Rc<Node>>, YamlError> 
         }
     }
     check_tabs(&chars, &spans)?;
+    if !moved_lines.is_empty() {
+        let mut line_starts = vec![0usize];
+        line_starts.extend(
+            chars
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| **c == '\n')
+                .map(|(i, _)| i + 1),
+        );
+        for &line in moved_lines {
+            let start = line_starts.get(line - 1).copied().unwrap_or(usize::MAX);
+            if !inside(&spans.quoted, start) && !inside(&spans.flow, start) {
+                return Err(YamlError::Syntax {
+                    line,
+                    col: 1,
+                    message: "found character '\\t' that cannot start any token".to_owned(),
+                });
+            }
+        }
+    }
     Ok(root)
 }
 
@@ -1135,6 +1180,86 @@ fn py_float(text: &str) -> Option<f64> {
     t.parse().ok()
 }
 
+/// ruamel lets the continuation lines of a quoted scalar have any indentation; saphyr
+/// wants them indented past the enclosing block. Leading white space of a
+/// continuation line never reaches the value, so indent each continuation line of
+/// the quoted scalar that starts at `line`/`col` (1-based) past the quote's column.
+/// A continuation line that starts with a document marker is left alone (ruamel
+/// refuses it too). Returns `None` when nothing changes.
+fn reindent_quoted(text: &str, line: usize, col: usize) -> Option<String> {
+    let lines: Vec<&str> = text.split('\n').collect();
+    let first = lines.get(line.checked_sub(1)?)?;
+    let start: Vec<char> = first.chars().collect();
+    let quote = *start.get(col.checked_sub(1)?)?;
+    if quote != '\'' && quote != '"' {
+        return None;
+    }
+    let pad = " ".repeat(col);
+    let mut out: Vec<String> = lines[..line - 1].iter().map(|l| (*l).to_owned()).collect();
+    let mut changed = false;
+    let mut idx = line - 1;
+    let mut pos = col; // char position after the opening quote
+    let mut escaped = false;
+    let mut current: Vec<char> = start;
+    loop {
+        let mut closed = false;
+        while pos < current.len() {
+            let c = current[pos];
+            pos += 1;
+            if quote == '"' {
+                if escaped {
+                    escaped = false;
+                } else if c == '\\' {
+                    escaped = true;
+                } else if c == '"' {
+                    closed = true;
+                    break;
+                }
+            } else if c == '\'' {
+                if current.get(pos) == Some(&'\'') {
+                    pos += 1;
+                } else {
+                    closed = true;
+                    break;
+                }
+            }
+        }
+        escaped = false;
+        out.push(current.iter().collect());
+        if closed {
+            break;
+        }
+        idx += 1;
+        let next = lines.get(idx)?;
+        let is_marker = (next.starts_with("---") || next.starts_with("..."))
+            && matches!(next[3..].chars().next(), None | Some(' ' | '\t'));
+        if is_marker || next.trim().is_empty() {
+            current = next.chars().collect();
+        } else {
+            changed = true;
+            current = format!("{pad}{next}").chars().collect();
+        }
+        pos = 0;
+    }
+    out.extend(lines[idx + 1..].iter().map(|l| (*l).to_owned()));
+    changed.then(|| out.join("\n"))
+}
+
+/// Replaces the leading spaces and tabs of `line` (1-based) by enough spaces to be
+/// deeper than any block indentation in `text`.
+fn indent_line(text: &str, line: usize) -> Option<String> {
+    let deepest = text
+        .split('\n')
+        .map(|l| l.len() - l.trim_start_matches([' ', '\t']).len())
+        .max()
+        .unwrap_or(0);
+    let mut lines: Vec<String> = text.split('\n').map(str::to_owned).collect();
+    let target = lines.get_mut(line - 1)?;
+    let rest = target.trim_start_matches([' ', '\t']).to_owned();
+    *target = format!("{}{rest}", " ".repeat(deepest + 1));
+    Some(lines.join("\n"))
+}
+
 /// Loads one YAML stream the way `YAML(typ="safe").load(text)` does.
 ///
 /// `text` is what Python's `read_text` gives (newlines already translated).
@@ -1170,7 +1295,30 @@ pub fn load(text: &str) -> Result<Value, YamlError> {
         body
     };
     let version = version_directive(body)?;
-    let Some(root) = compose(body, version)? else {
+    let mut owned: Option<String> = None;
+    let mut moved_lines: Vec<usize> = Vec::new();
+    let root = loop {
+        let text = owned.as_deref().unwrap_or(body);
+        match compose(text, version, &moved_lines) {
+            Err(YamlError::Syntax { line, col, message })
+                if moved_lines.len() < 1000 && line > 0 =>
+            {
+                let fixed = if message.contains("invalid indentation in quoted scalar") {
+                    reindent_quoted(text, line, col)
+                } else if message.contains("tab cannot be used as indentation")
+                    || message.contains("invalid indentation in flow construct")
+                {
+                    moved_lines.push(line);
+                    indent_line(text, line)
+                } else {
+                    None
+                };
+                owned = Some(fixed.ok_or(YamlError::Syntax { line, col, message })?);
+            }
+            other => break other?,
+        }
+    };
+    let Some(root) = root else {
         return Ok(Value::None);
     };
     let mut c = Constructor { version, count: 0 };
