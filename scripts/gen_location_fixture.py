@@ -129,6 +129,10 @@ DOCS = [
     "a: -0.0\n", "a: 0.1e1\n", "a: 1e-400\n", "a: 123456789012345678901234567890\n",
     "a: 1.7976931348623157e308\n", "a: 5e-324\n", "a: 0.30000000000000004\n", "a: 1e22\n", "a: 1e16\n",
     "a: 12345678901234567.0\n", "a: .1_2\n", "a: 1.5E+3\n", "a: +.inf\n", "a: -.INF\n",
+    "a: [1,\n\t2]\n", "a: 'x\n\t\ty'\n", "a:\n  - 'x\n\ty'\n", "a: x\n\ty\n", "a: {b: 1,\n\tc: 2}\n",
+    "- [a,\nb]\n", "a:\n  b: [1,\n 2]\n", "a:\n  b: [1,\n2]\n", "a: [1,\n---\n2]\n", "a: \"x\n---\ny\"\n",
+    "a: [1,\n\n2]\n", "a:\n  b: {c: 1,\nd: 2}\n  e: 3\n", "a: 'x\n\ty'\nb:\n\tc: 1\n", "a: [x\n y]\n",
+    "a:\n  - [a,\n  b]\n", "a: \"x\n\"\n", "a: 'x\n'\n", "a: '\n\n'\n", "a: \"\\\n\"\n",
     "a: \"\\q\"\n", "a: \"\\ud800\"\n", "a: \"\\ud83d\\ude00\"\n", "a: '\n  '\n",
 ]
 
@@ -180,8 +184,10 @@ LAYERS = [
     ["paths: {_inherit: 1, root: /c}"], ["paths: {_inherit: yes, root: /c}"],
     ["paths: {root: [1, 2]}", "paths: {root: [0, _inherit, 3]}"],
     ["paths: {root: [1, 2]}", "paths: {root: [0, 3]}"],
-    ["paths: {root: {a: 1}}", "paths: {root: {b: 2}}"],
-    ["paths: {root: {a: 1}}", "paths: {root: {_inherit: true, b: 2}}"],
+    # (merged dicts with several keys are left out: Python orders them by string hash)
+    ["paths: {root: {a: 1}}", "paths: {root: {a: 2}}"],
+    ["paths: {root: {a: 1}}", "paths: {root: {_inherit: true, a: [2]}}"],
+    ["paths: {root: {a: {b: 1}}}", "paths: {root: {a: {b: null}}}"],
     ["paths: {root: 5}", "paths: {root: {_inherit: true, b: 2}}"],
     ["paths: {root: /a}", "paths: {root: /b}\nbad: [\n"],
     ["paths: {root: /a}", "a: 1\na: 2\n"], ["paths: {root: /a}", "- 1\n"],
@@ -216,6 +222,11 @@ def resolve_row(spec, tmp):
     os.environ.clear()
     os.environ.update(env)
     os.geteuid = lambda: spec["euid"]
+    ns = spec.get("namespace", "terok")
+    prefix = ns.upper().replace("-", "_")
+    tp._NAMESPACE = ns
+    tp._TEROK_ROOT_ENV = prefix + "_ROOT"
+    tp._TEROK_CONFIG_FILE_ENV = prefix + "_CONFIG_FILE"
     tp.config_file_paths = ORIG_CONFIG_FILE_PATHS
     tp._reset_config_caches_for_tests()
     os.chdir(tmp)
@@ -272,6 +283,15 @@ for euid in [0, 1000]:
                     "files": {"xdg/terok/config.yml": "paths:\n  root: /from-xdg\n"}, "euid": euid})
 RESOLVE.append({"env": {"HOME": "rel", "XDG_CONFIG_HOME": "$D/xdg"},
                 "files": {"xdg/terok/config.yml": "paths:\n  root: /from-xdg\n"}, "euid": 1000})
+for ns_env in [{"FOO_BAR_ROOT": "~/x"}, {"FOO_BAR_ROOT": "", "HOME": "/h"},
+               {"TEROK_ROOT": "/t", "HOME": "/h"}, {"HOME": "/h", "XDG_DATA_HOME": "/d"},
+               {"FOO_BAR_CONFIG_FILE": CFG, "HOME": "/h"}, {"TEROK_CONFIG_FILE": CFG, "HOME": "/h"},
+               {"HOME": "$D", "XDG_CONFIG_HOME": "$D/xdg"}]:
+    for euid in [0, 1000]:
+        RESOLVE.append({"namespace": "foo-bar", "env": dict(ns_env, HOME=ns_env.get("HOME", "/h")),
+                        "files": {"cfg.yml": "paths: {root: /from-cfg}\n",
+                                  "xdg/foo-bar/config.yml": "paths: {root: /from-xdg}\n"},
+                        "euid": euid})
 RESOLVE.append({"env": {"TEROK_ROOT": "/r", "TEROK_CONFIG_FILE": CFG},
                 "files": {"cfg.yml": "paths: [\n"}, "euid": 1000})
 

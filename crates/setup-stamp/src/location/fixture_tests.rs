@@ -179,7 +179,8 @@ fn resolve_rows() {
                 v.as_str().expect("value").replace("$D", &ds).into(),
             );
         }
-        let got = match stamp_path("terok", "setup.stamp", &host) {
+        let namespace = row["namespace"].as_str().unwrap_or("terok");
+        let got = match stamp_path(namespace, "setup.stamp", &host) {
             Ok(p) => {
                 let s = String::from_utf8(p.into_os_string().into_vec()).expect("utf8");
                 Some(s.replace(&ds, "$D"))

@@ -566,9 +566,12 @@ fn digits(s: &str, n: usize) -> Option<(u32, &str)> {
     Some((s[..take].parse().ok()?, &s[take..]))
 }
 
+/// Hour/minute/second, the fraction digits and the zone text of a timestamp.
+type TimeParts = ((u32, u32, u32), Option<String>, Option<String>);
+
 struct TimestampParts {
     date: (u32, u32, u32),
-    time: Option<((u32, u32, u32), Option<String>, Option<String>)>,
+    time: Option<TimeParts>,
 }
 
 /// ruamel's `util.timestamp_regexp` (one- or two-digit month, day and hour; optional
@@ -725,7 +728,9 @@ fn days_in_month(year: u32, month: u32) -> u32 {
     match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
         4 | 6 | 9 | 11 => 30,
-        _ if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        _ if (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400) => {
+            29
+        }
         _ => 28,
     }
 }
@@ -1306,7 +1311,7 @@ pub fn load(text: &str) -> Result<Value, YamlError> {
                 let fixed = if message.contains("invalid indentation in quoted scalar") {
                     reindent_quoted(text, line, col)
                 } else if message.contains("tab cannot be used as indentation")
-                    || message.contains("invalid indentation in flow construct")
+                    || message.contains("invalid indentation")
                 {
                     moved_lines.push(line);
                     indent_line(text, line)
