@@ -133,6 +133,13 @@ DOCS = [
     "- [a,\nb]\n", "a:\n  b: [1,\n 2]\n", "a:\n  b: [1,\n2]\n", "a: [1,\n---\n2]\n", "a: \"x\n---\ny\"\n",
     "a: [1,\n\n2]\n", "a:\n  b: {c: 1,\nd: 2}\n  e: 3\n", "a: 'x\n\ty'\nb:\n\tc: 1\n", "a: [x\n y]\n",
     "a:\n  - [a,\n  b]\n", "a: \"x\n\"\n", "a: 'x\n'\n", "a: '\n\n'\n", "a: \"\\\n\"\n",
+    "b: [a, [b]]\t\n", "a: 's'\t", "a: \"d\"\t\n", "k: >\t\n", "k: |\n  x\n  y", "k: |+\n  x\n\n  ",
+    "k: >\n  x\n\n  y", "k: |-\n  x", "k: |\n  x\n  ", "k: |  #c\t\n  x\n", "k: |\t#c\n  x\n",
+    "k: [a]  #c\t\n", "k: 'x' #c\t\n", "k: {a: 1}\t#c\n", "k: [a]\t\nj: 1\n", "k: |\n  x\n\ty\n",
+    "k: |\n  a\tb\n", "k: >2\n   x\n  y\n", "k: |\n  x\nj: >\n  y", "k: 'x\n  y'\t\n",
+    "  [1, 2]: yes\t", "  [1, 2]: yes\n", "{a: 1}: x\t\n", "k: |\n  x\n\n  ", "k: |\n  x\n ", "k: >\n  x\n  y\n  ",
+    "k: 'a''#b' #c\t\n", "k: \"a\\\"#b\" #c\t\n", "k: !!str 'x' #c\t\n", "k: |\n  x\n# c", "k: |\n  x\n  # c",
+    "k: |\n  x\n   ", "k: |+\n  x\n ", "k: |\n    x\n   ", "k: |\n  x\n\n ", "k: >-\n  x\n  ",
     "a: \"\\q\"\n", "a: \"\\ud800\"\n", "a: \"\\ud83d\\ude00\"\n", "a: '\n  '\n",
 ]
 

@@ -18,8 +18,13 @@ const KNOWN_DIFFERENCES: &[&str] = &[
     "a: \"\\ud83d\\ude00\"\n",
 ];
 
+/// The committed fixture, or the file named by `LOCATION_FIXTURE` (for ad-hoc
+/// differential runs with generated documents).
 fn fixture() -> Json {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/location.json");
+    let path = match std::env::var_os("LOCATION_FIXTURE") {
+        Some(p) => std::path::PathBuf::from(p),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/location.json"),
+    };
     let text = std::fs::read_to_string(&path).expect("fixture readable");
     serde_json::from_str(&text).expect("fixture is JSON")
 }

@@ -229,19 +229,30 @@ fn compose(
     let mut documents = 0usize;
     let chars: Vec<char> = text.chars().collect();
     let mut spans = Spans::default();
-    let mut open: Vec<Option<usize>> = Vec::new();
+    let mut open: Vec<(usize, char, char)> = Vec::new();
+
     while let Some(event) = parser.next_event() {
         let (event, span) = event.map_err(|e| syntax(&e))?;
         let (start, end) = (span.start.index(), span.end.index());
+        let span_end = end;
         match &event {
             Event::Scalar(_, ScalarStyle::Plain, ..) => spans.plain.push((start, end)),
-            Event::Scalar(..) => spans.quoted.push((start, end)),
-            Event::SequenceStart(..) | Event::MappingStart(..) => {
-                open.push(matches!(chars.get(start), Some('[' | '{')).then_some(start));
+            Event::Scalar(_, ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted, ..) => {
+                // saphyr's span runs over trailing white space; ruamel's scalar ends
+                // at the closing quote.
+                spans.quoted.push((start, quoted_end(&chars, start, end)));
             }
+            Event::Scalar(..) => spans.quoted.push((block_content_start(&chars, start), end)),
+            Event::SequenceStart(..) => open.push((start, '[', ']')),
+            Event::MappingStart(..) => open.push((start, '{', '}')),
             Event::SequenceEnd | Event::MappingEnd => {
-                if let Some(Some(s)) = open.pop() {
-                    spans.flow.push((s, end.max(s + 1)));
+                // A flow collection opens and closes on its brackets; a block mapping
+                // whose first key is a flow collection also starts at a bracket, but
+                // does not end on the matching one.
+                if let Some((s, opener, closer)) = open.pop() {
+                    if chars.get(s) == Some(&opener) && chars.get(start) == Some(&closer) {
+                        spans.flow.push((s, start + 1));
+                    }
                 }
             }
             _ => {}
@@ -270,11 +281,20 @@ fn compose(
                         }
                     }
                 };
-                let value = if value.contains('\u{fffe}') {
+                let mut value = if value.contains('\u{fffe}') {
                     value.replace('\u{fffe}', "\u{feff}")
                 } else {
                     value.into_owned()
                 };
+                // A block scalar whose last line has no line break (end of input):
+                // ruamel keeps no final newline, saphyr adds one.
+                if matches!(style, ScalarStyle::Literal | ScalarStyle::Folded)
+                    && span_end >= chars.len()
+                    && value.ends_with('\n')
+                    && unterminated_last_line(&chars, block_content_start(&chars, start))
+                {
+                    value.pop();
+                }
                 let node = Rc::new(Node::Scalar { tag, value });
                 if anchor > 0 {
                     anchors.insert(anchor, node.clone());
@@ -359,6 +379,90 @@ struct Spans {
     plain: Vec<(usize, usize)>,
     quoted: Vec<(usize, usize)>,
     flow: Vec<(usize, usize)>,
+}
+
+/// Whether the input ends in a line without a line break that saphyr counts as a
+/// line of the block scalar whose content starts at `content`: a line with text, or
+/// white space at least as deep as the scalar's first content line.
+fn unterminated_last_line(chars: &[char], content: usize) -> bool {
+    let last_start = chars.iter().rposition(|c| *c == '\n').map_or(0, |i| i + 1);
+    let last = &chars[last_start..];
+    if last.is_empty() {
+        return false;
+    }
+    if last.iter().any(|c| !matches!(c, ' ' | '\t' | '\r')) {
+        return true;
+    }
+    let indent = chars[content.min(chars.len())..]
+        .split(|c| *c == '\n')
+        .find(|l| l.iter().any(|c| *c != ' '))
+        .map_or(usize::MAX, |l| l.iter().take_while(|c| **c == ' ').count());
+    last.len() >= indent
+}
+
+/// Where a quoted scalar ends: after its closing quote. saphyr's span runs over the
+/// white space and comment that follow.
+fn quoted_end(chars: &[char], start: usize, end: usize) -> usize {
+    let Some(open) = (start..end.min(chars.len())).find(|&i| matches!(chars[i], '\'' | '"')) else {
+        return end;
+    };
+    let quote = chars[open];
+    let mut i = open + 1;
+    while i < chars.len() {
+        let c = chars[i];
+        if quote == '"' && c == '\\' {
+            i += 2;
+            continue;
+        }
+        if c == quote {
+            if quote == '\'' && chars.get(i + 1) == Some(&'\'') {
+                i += 2;
+                continue;
+            }
+            return i + 1;
+        }
+        i += 1;
+    }
+    end
+}
+
+/// Where a block scalar's content starts: after the line holding its `|`/`>`
+/// header, so that a tab in the header (outside a comment) counts as an error like
+/// in ruamel. saphyr's span starts at the header or at the content.
+fn block_content_start(chars: &[char], start: usize) -> usize {
+    let is_header_rest = |from: usize| {
+        let mut i = from;
+        while i < chars.len() && matches!(chars[i], '-' | '+' | '0'..='9') {
+            i += 1;
+        }
+        while i < chars.len() && chars[i] != '\n' {
+            if chars[i] == '#' && i > from && matches!(chars[i - 1], ' ' | '\t') {
+                return Some(
+                    chars[i..]
+                        .iter()
+                        .position(|c| *c == '\n')
+                        .map_or(chars.len(), |p| i + p),
+                );
+            }
+            if !matches!(chars[i], ' ' | '\t') {
+                return None;
+            }
+            i += 1;
+        }
+        Some(i)
+    };
+    let mut h = start.min(chars.len());
+    loop {
+        if h < chars.len() && matches!(chars[h], '|' | '>') {
+            if let Some(line_end) = is_header_rest(h + 1) {
+                return line_end;
+            }
+        }
+        if h == 0 {
+            return start;
+        }
+        h -= 1;
+    }
 }
 
 fn inside(ranges: &[(usize, usize)], i: usize) -> bool {
