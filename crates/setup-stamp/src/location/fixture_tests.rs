@@ -49,10 +49,8 @@ fn report(mismatches: &[String], total: usize) {
     );
 }
 
-#[test]
-fn yaml_rows() {
-    let fx = fixture();
-    let rows = rows(&fx, "yaml");
+fn check_yaml_rows(fx: &Json) {
+    let rows = rows(fx, "yaml");
     let mut bad = Vec::new();
     for row in &rows {
         let text = row["text"].as_str().expect("text");
@@ -81,6 +79,19 @@ fn yaml_rows() {
         }
     }
     report(&bad, rows.len());
+}
+
+#[test]
+fn yaml_rows() {
+    check_yaml_rows(&fixture());
+}
+
+#[test]
+fn random_yaml_rows() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/location_yaml_random.json");
+    let text = std::fs::read_to_string(&path).expect("fixture readable");
+    check_yaml_rows(&serde_json::from_str(&text).expect("fixture is JSON"));
 }
 
 #[test]
