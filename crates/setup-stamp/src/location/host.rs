@@ -5,6 +5,7 @@
 //! directory) goes through [`Host`], so the pure rules can be tested with [`MapHost`].
 //! File-system reads of config files and `realpath` use the real file system.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::ffi::{OsStr, OsString};
 use std::io;
@@ -161,5 +162,57 @@ impl Host for MapHost {
         self.cwd
             .clone()
             .ok_or_else(|| io::Error::from(io::ErrorKind::NotFound))
+    }
+}
+
+/// Wraps a [`Host`] and remembers passwd look-ups by uid, so one resolution reads
+/// the passwd database at most once even when both the config and the data
+/// directory fall back to it.
+pub(crate) struct MemoHost<'a> {
+    inner: &'a dyn Host,
+    homes: RefCell<Vec<(u32, Option<OsString>)>>,
+}
+
+impl<'a> MemoHost<'a> {
+    pub(crate) fn new(inner: &'a dyn Host) -> Self {
+        MemoHost {
+            inner,
+            homes: RefCell::new(Vec::new()),
+        }
+    }
+}
+
+impl Host for MemoHost<'_> {
+    fn var_os(&self, name: &str) -> Option<OsString> {
+        self.inner.var_os(name)
+    }
+
+    fn effective_uid(&self) -> u32 {
+        self.inner.effective_uid()
+    }
+
+    fn real_uid(&self) -> u32 {
+        self.inner.real_uid()
+    }
+
+    fn uid_map(&self) -> Option<Vec<u8>> {
+        self.inner.uid_map()
+    }
+
+    fn home_of_uid(&self, uid: u32) -> Option<OsString> {
+        if let Some((_, home)) = self.homes.borrow().iter().find(|(u, _)| *u == uid) {
+            return home.clone();
+        }
+        let home = self.inner.home_of_uid(uid);
+        self.homes.borrow_mut().push((uid, home.clone()));
+        home
+    }
+
+    fn home_of_user(&self, name: &OsStr) -> Option<OsString> {
+        self.inner.home_of_user(name)
+    }
+
+    fn current_dir(&self) -> io::Result<PathBuf> {
+        self.inner.current_dir()
     }
 }

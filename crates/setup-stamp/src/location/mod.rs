@@ -172,6 +172,8 @@ impl std::error::Error for LocationError {
 /// rule decided. With no config file present this costs one `stat` per candidate
 /// file; passwd is read only when `HOME` is not absolute.
 pub fn resolve_state_dir(namespace: &str, host: &dyn Host) -> Result<StateDir, LocationError> {
+    let memo = host::MemoHost::new(host);
+    let host: &dyn Host = &memo;
     let prefix = env_prefix(namespace);
     let root_var = format!("{prefix}_ROOT");
     if let Some(value) = host.var_os(&root_var).filter(|v| !v.is_empty()) {

@@ -116,3 +116,14 @@ fn broken_user_layer_drops_everything() {
     assert!(matches!(got.config_error, Some(ConfigError::Yaml { .. })));
     assert_eq!(got.config_files.len(), 2);
 }
+
+/// Run under `strace -f` to see the system calls of one resolution between the two
+/// marker `stat`s (ignored by default).
+#[test]
+#[ignore]
+fn syscall_probe() {
+    let _ = std::fs::metadata("/location-probe-begin");
+    let got = stamp_path("terok", "setup.stamp", &SystemHost);
+    let _ = std::fs::metadata("/location-probe-end");
+    eprintln!("{got:?}");
+}
