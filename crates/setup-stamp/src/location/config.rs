@@ -525,6 +525,19 @@ mod tests {
     }
 
     #[test]
+    fn deep_values_stay_on_the_stack() {
+        let mut text = String::from("paths:\n  root:\n");
+        for i in 0..480 {
+            text.push_str(&" ".repeat(4 + i));
+            text.push_str("k:\n");
+        }
+        let layer = parse_layer(Path::new("deep.yml"), text.as_bytes()).unwrap();
+        let twice = [layer.clone(), layer];
+        let root = root_from_layers(&twice).unwrap().unwrap();
+        assert!(root.starts_with("{'k': {'k': {"));
+    }
+
+    #[test]
     fn env_names() {
         assert_eq!(env_prefix("terok"), "TEROK");
         assert_eq!(env_prefix("foo-bar"), "FOO_BAR");

@@ -28,6 +28,9 @@
 //!   a `%YAML 1.x` with x other than 1 or 2 fails as soon as a plain scalar needs
 //!   resolving, like ruamel;
 //! - sets and merged dicts keep source order where Python's order follows hashes;
+//! - nesting: ruamel fails (`RecursionError`) at about 490 levels depending on the
+//!   caller's stack, we at [`MAX_DEPTH`]; saphyr refuses flow collections nested
+//!   deeper than about 256 levels, which ruamel accepts;
 //! - a document expanding to more than [`MAX_NODES`] values is refused (ruamel shares
 //!   aliased objects instead of copying them);
 //! - `repr()` of a string inside a container treats unassigned code points as
@@ -44,6 +47,11 @@ use super::value::{dict_get, dict_set, BigInt, Date, DateTime, IntError, Value};
 
 /// Most values one document may expand to (aliases are copied).
 pub const MAX_NODES: usize = 1_000_000;
+
+/// Deepest nesting of collections accepted. ruamel's composer is recursive and hits
+/// Python's recursion limit (1000 frames) at about 490 levels; the exact depth
+/// depends on the caller's stack, so this is an approximation of that limit.
+pub const MAX_DEPTH: usize = 491;
 
 const TAG: &str = "tag:yaml.org,2002:";
 
@@ -84,6 +92,8 @@ pub enum YamlError {
     IntTooLong,
     /// The document expands to more than [`MAX_NODES`] values.
     TooLarge,
+    /// Collections nest deeper than [`MAX_DEPTH`] (Python: `RecursionError`).
+    TooDeep,
 }
 
 impl fmt::Display for YamlError {
@@ -111,6 +121,7 @@ impl fmt::Display for YamlError {
             YamlError::Construct(m) => f.write_str(m),
             YamlError::IntTooLong => f.write_str("integer has more than 4300 digits"),
             YamlError::TooLarge => write!(f, "document expands to more than {MAX_NODES} values"),
+            YamlError::TooDeep => write!(f, "collections nest deeper than {MAX_DEPTH} levels"),
         }
     }
 }
@@ -221,7 +232,8 @@ fn compose(
     text: &str,
     version: Version,
     moved_lines: &[usize],
-) -> Result<Option<Rc<Node>>, YamlError> {
+) -> Result<(Option<Rc<Node>>, usize), YamlError> {
+    let mut max_depth = 0usize;
     let mut parser = Parser::new_from_str(text);
     let mut anchors: HashMap<usize, Rc<Node>> = HashMap::new();
     let mut stack: Vec<Frame> = Vec::new();
@@ -301,7 +313,11 @@ fn compose(
                 }
                 node
             }
+            Event::SequenceStart(..) | Event::MappingStart(..) if stack.len() >= MAX_DEPTH => {
+                return Err(YamlError::TooDeep);
+            }
             Event::SequenceStart(anchor, tag) => {
+                max_depth = max_depth.max(stack.len() + 1);
                 let tag = full_tag(tag.as_deref())
                     .filter(|t| t != "!")
                     .unwrap_or_else(|| format!("{TAG}seq"));
@@ -313,6 +329,7 @@ fn compose(
                 continue;
             }
             Event::MappingStart(anchor, tag) => {
+                max_depth = max_depth.max(stack.len() + 1);
                 let tag = full_tag(tag.as_deref())
                     .filter(|t| t != "!")
                     .unwrap_or_else(|| format!("{TAG}map"));
@@ -370,7 +387,7 @@ fn compose(
             }
         }
     }
-    Ok(root)
+    Ok((root, max_depth))
 }
 
 /// Source ranges (character offsets) of the parsed document.
@@ -1380,6 +1397,30 @@ fn indent_line(text: &str, line: usize) -> Option<String> {
 /// assert_eq!(v.py_str().unwrap(), "{'paths': {'root': 16}}");
 /// ```
 pub fn load(text: &str) -> Result<Value, YamlError> {
+    match load_inner(text, false) {
+        Err(YamlError::TooDeep) => {
+            // Construction recurses once per level; deep documents are built again on
+            // a thread with a stack large enough for MAX_DEPTH levels.
+            std::thread::scope(|scope| {
+                std::thread::Builder::new()
+                    .stack_size(BIG_STACK)
+                    .spawn_scoped(scope, || load_inner(text, true))
+                    .map_err(|_| YamlError::TooDeep)?
+                    .join()
+                    .map_err(|_| YamlError::TooDeep)?
+            })
+        }
+        other => other,
+    }
+}
+
+/// Nesting that is built on the caller's stack.
+const SMALL_STACK_DEPTH: usize = 64;
+
+/// Stack for building deeper documents (reserved lazily by the OS).
+const BIG_STACK: usize = 256 << 20;
+
+fn load_inner(text: &str, big_stack: bool) -> Result<Value, YamlError> {
     for (offset, ch) in text.chars().enumerate() {
         if !is_printable(ch) {
             return Err(YamlError::NotPrintable { ch, offset });
@@ -1427,6 +1468,10 @@ pub fn load(text: &str) -> Result<Value, YamlError> {
             other => break other?,
         }
     };
+    let (root, depth) = root;
+    if depth > SMALL_STACK_DEPTH && !big_stack {
+        return Err(YamlError::TooDeep);
+    }
     let Some(root) = root else {
         return Ok(Value::None);
     };
@@ -1472,6 +1517,20 @@ mod tests {
         assert!(s("a: !foo x").starts_with("error"));
         assert!(s("? [a, {b: c}]\n: x").starts_with("error"));
         assert!(s("a: \u{7f}").starts_with("error"));
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let deep = format!("a: {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
+        assert!(load(&deep).is_err());
+        // saphyr stops flow collections at its own recursion limit (~256 levels).
+        let flow = format!("a: {}{}\n", "[".repeat(250), "]".repeat(250));
+        assert!(load(&flow).is_ok());
+        let block =
+            |n: usize| -> String { (0..n).map(|i| format!("{}k:\n", " ".repeat(i))).collect() };
+        assert!(load(&block(MAX_DEPTH)).is_ok());
+        assert_eq!(load(&block(MAX_DEPTH + 1)).unwrap_err(), YamlError::TooDeep);
+        assert_eq!(load(&block(5000)).unwrap_err(), YamlError::TooDeep);
     }
 
     #[test]
