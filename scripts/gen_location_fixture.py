@@ -271,17 +271,19 @@ RESOLVE.append({"env": {"TEROK_CONFIG_FILE": "/nonexistent/cfg.yml"}, "euid": 0}
 RESOLVE.append({"env": {"TEROK_CONFIG_FILE": "/nonexistent/cfg.yml", "XDG_DATA_HOME": "/d"}, "euid": 0})
 TREE = [("dir", "real/sub"), ("link", "lnk", "$D/real/sub"), ("link", "rel", "real/sub"),
         ("link", "loop1", "loop2"), ("link", "loop2", "loop1"), ("link", "self", "self"),
-        ("link", "up", ".."), ("link", "dangling", "$D/missing/deeper"), ("file", "afile")]
+        ("link", "up", ".."), ("link", "dangling", "$D/missing/deeper"), ("file", "afile"), ("fifo", "fifo")]
 for root in ["/virt/terok", "$D/real", "$D/lnk/..", "$D/lnk/../x", "$D/rel/../../y", "$D/missing/../z",
              "$D/dangling/x", "$D/loop1", "$D/loop1/x", "$D/self/..", "$D/up/up/real", "$D/afile/x",
              "$D/afile/..", "relative/x", "lnk/../q", "../outside", ".", "~/x", "~root/x",
              "~nosuchuser-xyz", "//d/x", "$D/real/./sub//x/", "'  '", "' x'", "1e3", "0x10",
-             "yes", "true", "''", "null", "~", "'~'"]:
+             "yes", "true", "''", "null", "~", "'~'", '"a\\0b"', '"~a\\0b"', "\u00e9/x", "$D/fifo/x",
+             "$D/" + "n" * 300, "$D/" + "n" * 300 + "/..", "'$D/real/ sub'", "[a, b]", "{a: b}"]:
     for home in ["$D"]:
         RESOLVE.append({"env": {"TEROK_CONFIG_FILE": CFG, "HOME": home},
                         "files": {"cfg.yml": "paths:\n  root: " + root + "\n"}, "euid": 1000})
 for cfgvar in ["", "~/cfg.yml", "cfg.yml", "./cfg.yml", "$D/nope.yml", "$D", "~nosuchuser-xyz/c.yml",
-               "$D/afile/c.yml", "$D/loop1"]:
+               "$D/afile/c.yml", "$D/loop1", "$D/fifo", "$D/" + "n" * 300,
+               "$D/" + "n" * 300 + "/c.yml", "~/" + "n" * 5000]:
     RESOLVE.append({"env": {"TEROK_CONFIG_FILE": cfgvar, "HOME": "$D", "XDG_CONFIG_HOME": "$D/xdg"},
                     "files": {"cfg.yml": "paths:\n  root: /from-cfg\n",
                               "xdg/terok/config.yml": "paths:\n  root: /from-xdg\n"}, "euid": 1000})
@@ -323,6 +325,8 @@ def main():
                 p.mkdir(parents=True)
             elif entry[0] == "file":
                 p.write_text("")
+            elif entry[0] == "fifo":
+                os.mkfifo(p)
             else:
                 os.symlink(entry[2].replace("$D", tmp), p)
         for spec in RESOLVE:

@@ -149,6 +149,7 @@ fn make_tree(fx: &Json, d: &Path) {
         match kind {
             "dir" => std::fs::create_dir_all(&path).expect("mkdir"),
             "file" => std::fs::write(&path, "").expect("file"),
+            "fifo" => nix::unistd::mkfifo(&path, nix::sys::stat::Mode::S_IRWXU).expect("fifo"),
             _ => {
                 let target = entry[2]
                     .as_str()
