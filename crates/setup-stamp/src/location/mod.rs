@@ -65,6 +65,24 @@ pub enum Rule {
     UserDefault,
 }
 
+impl fmt::Display for Rule {
+    /// A short explanation for a CLI, e.g. ``set by TEROK_ROOT="/x"``.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Rule::RootEnv { var, value } => {
+                write!(f, "set by {var}={:?}", value.to_string_lossy())
+            }
+            Rule::ConfigFile {
+                file: Some(file),
+                value,
+            } => write!(f, "paths.root {value:?} from {}", file.display()),
+            Rule::ConfigFile { file: None, value } => write!(f, "paths.root {value:?}"),
+            Rule::SystemDefault => f.write_str("default for root"),
+            Rule::UserDefault => f.write_str("default user data directory"),
+        }
+    }
+}
+
 /// The resolved state directory and how it was chosen.
 #[derive(Debug)]
 pub struct StateDir {

@@ -127,3 +127,25 @@ fn syscall_probe() {
     let _ = std::fs::metadata("/location-probe-end");
     eprintln!("{got:?}");
 }
+
+#[test]
+fn messages_read_well() {
+    let host = MapHost::new(1000).env("TEROK_ROOT", "~ghost/x");
+    let err = resolve_state_dir("terok", &host).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "cannot expand TEROK_ROOT ~ghost/x: unknown user \"ghost\""
+    );
+    let err = resolve_state_dir(
+        "terok",
+        &MapHost::new(1000).env("TEROK_CONFIG_FILE", "/nonexistent"),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "cannot determine the user data directory: XDG_DATA_HOME and HOME are not absolute \
+         paths and the user has no passwd entry"
+    );
+    let ok = resolve_state_dir("terok", &MapHost::new(1000).env("TEROK_ROOT", "/s")).unwrap();
+    assert_eq!(ok.rule.to_string(), "set by TEROK_ROOT=\"/s\"");
+}
