@@ -3,12 +3,32 @@
 //! This reproduces terok_util's `namespace_state_dir()` (Python 3.12, platformdirs
 //! 4.14, ruamel.yaml 0.19.1) for any namespace: for `terok` the variables are
 //! `TEROK_ROOT` and `TEROK_CONFIG_FILE`, for `foo-bar` they are `FOO_BAR_ROOT` and
-//! `FOO_BAR_CONFIG_FILE`.
+//! `FOO_BAR_CONFIG_FILE` (upper case, other characters than letters and digits
+//! become `_`).
 //!
-//! 1. `<NS>_ROOT` when non-empty: `~` expansion and pathlib normalisation only.
+//! 1. `<NS>_ROOT` when non-empty: `~` expansion and pathlib normalisation only; no
+//!    config file is read.
 //! 2. `str(paths.root)` from the layered config when non-empty: `~` expansion, then
-//!    a non-strict `realpath`.
-//! 3. `/var/lib/<ns>` for real root, else platformdirs' `user_data_dir(<ns>)`.
+//!    a non-strict `realpath` ([`realpath`]). Config errors of any kind in any layer
+//!    drop the whole section ([`config`]); they are reported in
+//!    [`StateDir::config_error`], never as an error.
+//! 3. `/var/lib/<ns>` for real root ([`root`]), else platformdirs'
+//!    `user_data_dir(<ns>)` ([`xdg`]).
+//!
+//! Entry points: [`stamp_path`] (the stamp file's path), [`resolve_state_dir`] (the
+//! directory plus the [`Rule`] that decided, the config files consulted and why the
+//! config was ignored). Everything read from the process goes through [`Host`]:
+//! [`SystemHost`] for the real process, [`MapHost`] for tests. The pure rules live
+//! in [`pathlib`] (pathlib parsing, `normpath`, `expanduser`), [`xdg`], [`root`],
+//! [`config::deep_merge`] and [`yaml`] (ruamel's safe loader on saphyr-parser
+//! events, with Python `str()` of the values in [`value`]).
+//!
+//! Where we knowingly differ from the reference (all outside anything a sane config
+//! contains) is listed in the [`yaml`] module documentation: a few YAML texts ruamel
+//! and saphyr read differently, recursive aliases, surrogate escapes, nesting limits,
+//! and hash-ordered sets and merged dicts. A relative `paths.root` or
+//! `<NS>_CONFIG_FILE` is looked up from [`Host::current_dir`] (the process's current
+//! directory for [`SystemHost`]).
 //!
 //! ```
 //! use setup_stamp::location::{resolve_state_dir, MapHost, Rule};
