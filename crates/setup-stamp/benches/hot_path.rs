@@ -28,7 +28,9 @@ fn write_dist(site: &Path, name: &str, version: &str) {
     fs::create_dir_all(&dir).expect("create dist-info");
     fs::write(
         dir.join("METADATA"),
-        format!("Metadata-Version: 2.1\nName: {name}\nVersion: {version}\nSummary: bench\n\nbody\n"),
+        format!(
+            "Metadata-Version: 2.1\nName: {name}\nVersion: {version}\nSummary: bench\n\nbody\n"
+        ),
     )
     .expect("write METADATA");
 }
@@ -36,7 +38,9 @@ fn write_dist(site: &Path, name: &str, version: &str) {
 /// A search path of `entries` directories holding `distributions` filler
 /// distributions in all, with the tracked ones in the last entry.
 fn environment(root: &Path, distributions: usize, entries: usize) -> Vec<PathBuf> {
-    let dirs: Vec<PathBuf> = (0..entries).map(|i| root.join(format!("site{i}"))).collect();
+    let dirs: Vec<PathBuf> = (0..entries)
+        .map(|i| root.join(format!("site{i}")))
+        .collect();
     for dir in &dirs {
         fs::create_dir_all(dir).expect("create site dir");
     }
@@ -97,9 +101,11 @@ fn bench_compare(c: &mut Criterion) {
         ("1.99999999999999999999", "1.99999999999999999998"),
         ("not a version", "0.6.0"),
     ] {
-        group.bench_with_input(BenchmarkId::from_parameter(format!("{a} vs {b}")), &(a, b), |bench, (a, b)| {
-            bench.iter(|| black_box(compare_versions(black_box(a), black_box(b))))
-        });
+        group.bench_with_input(
+            BenchmarkId::from_parameter(format!("{a} vs {b}")),
+            &(a, b),
+            |bench, (a, b)| bench.iter(|| black_box(compare_versions(black_box(a), black_box(b)))),
+        );
     }
     group.finish();
 }
@@ -111,16 +117,32 @@ fn bench_stamp_path(c: &mut Criterion) {
     std::env::set_var("XDG_DATA_HOME", root.path().join("data"));
     std::env::set_var("XDG_CONFIG_HOME", root.path().join("config"));
     let config = root.path().join("config.yml");
-    fs::write(&config, "paths:\n  root: ~/relocated/terok\nother:\n  key: [1, 2, 3]\n").expect("write config");
+    fs::write(
+        &config,
+        "paths:\n  root: ~/relocated/terok\nother:\n  key: [1, 2, 3]\n",
+    )
+    .expect("write config");
     let setup = SetupStamp::terok();
 
     std::env::set_var("TEROK_CONFIG_FILE", root.path().join("absent.yml"));
-    c.bench_function("stamp_path/no_config", |b| b.iter(|| black_box(setup.stamp_path())));
+    c.bench_function("stamp_path/no_config", |b| {
+        b.iter(|| black_box(setup.stamp_path()))
+    });
     std::env::set_var("TEROK_CONFIG_FILE", &config);
-    c.bench_function("stamp_path/config_yml", |b| b.iter(|| black_box(setup.stamp_path())));
+    c.bench_function("stamp_path/config_yml", |b| {
+        b.iter(|| black_box(setup.stamp_path()))
+    });
     std::env::set_var("TEROK_ROOT", root.path().join("state"));
-    c.bench_function("stamp_path/terok_root", |b| b.iter(|| black_box(setup.stamp_path())));
+    c.bench_function("stamp_path/terok_root", |b| {
+        b.iter(|| black_box(setup.stamp_path()))
+    });
 }
 
-criterion_group!(benches, bench_needs_setup, bench_read_stamp, bench_compare, bench_stamp_path);
+criterion_group!(
+    benches,
+    bench_needs_setup,
+    bench_read_stamp,
+    bench_compare,
+    bench_stamp_path
+);
 criterion_main!(benches);
