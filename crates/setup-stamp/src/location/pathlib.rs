@@ -271,4 +271,18 @@ mod tests {
             Err(ExpandError::HomeStartsWithTilde(_))
         ));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn normalisation_is_idempotent(text in "[/.a~]{0,12}") {
+            let once = normalize(text.as_bytes());
+            proptest::prop_assert_eq!(normalize(&once), once.clone());
+            let np = normpath(text.as_bytes());
+            proptest::prop_assert_eq!(normpath(&np), np);
+            // pathlib never drops `..` and never produces an empty string.
+            proptest::prop_assert!(!once.is_empty());
+            let dots = |b: &[u8]| b.windows(2).filter(|w| *w == b"..").count();
+            proptest::prop_assert!(dots(&once) <= dots(text.as_bytes()));
+        }
+    }
 }

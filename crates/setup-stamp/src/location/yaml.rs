@@ -22,6 +22,9 @@
 //!   as two lone surrogates) are errors here: a Rust string cannot hold them;
 //! - NEL (U+0085), LINE SEPARATOR and PARAGRAPH SEPARATOR are ordinary characters
 //!   here; ruamel's scanner treats them as line breaks in some places;
+//! - a top-level block scalar whose content starts at column 0 or with a tab, and
+//!   `...` lines inside a top-level block scalar, are read differently (such a
+//!   document is not a mapping, so a config layer fails either way);
 //! - `!!str`/`!!null`/… on a mapping containing a `=` key is an error here (ruamel
 //!   uses the `=` value);
 //! - a `%YAML` directive is found by reading the lines before the first document;
