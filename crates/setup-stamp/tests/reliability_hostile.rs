@@ -21,7 +21,7 @@ use std::process::Command;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use reliability_support::example;
+use reliability_support::{cli_command, example, json_verdict};
 use setup_stamp::stamp::{read_stamp_file, StampRead};
 
 /// The verdict the reference gives for what `read_stamp_file` returned
@@ -311,4 +311,60 @@ fn hostile_stamps_get_their_verdict_fast_in_bounded_memory() {
         println!("{line}");
     }
     println!("slowest: {:.3} ms", slowest.as_secs_f64() * 1000.0);
+}
+
+/// The same cases through `setup-stamp check --json` (the stamp relocated
+/// with `TEROK_ROOT`, nothing installed): the verdict, exit status 3 for
+/// `first_run` and `stamp_corrupt`, and the whole process's time.
+#[test]
+fn hostile_stamps_through_the_cli() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cases_dir = dir.path().join("cases");
+    fs::create_dir(&cases_dir).expect("mkdir");
+    let empty_site = dir.path().join("site");
+    fs::create_dir(&empty_site).expect("mkdir");
+    let mut report = Vec::new();
+    for (name, path, expect) in cases(&cases_dir) {
+        // TEROK_ROOT names the directory of `setup.stamp`: point it at the
+        // case through a symlink (which every verdict looks through), or at
+        // the parent where the case already is a `setup.stamp` path.
+        let root = if path.file_name().is_some_and(|n| n == "setup.stamp") {
+            path.parent().expect("parent").to_owned()
+        } else {
+            let root = dir.path().join("roots").join(name);
+            fs::create_dir_all(&root).expect("mkdir");
+            symlink(&path, root.join("setup.stamp")).expect("symlink");
+            root
+        };
+        let start = Instant::now();
+        let out = cli_command(&root, &empty_site)
+            .args(["check", "--json"])
+            .output()
+            .expect("run setup-stamp check");
+        let took = start.elapsed();
+        let verdict = json_verdict(&out.stdout).unwrap_or_default();
+        let ok = match expect {
+            // A valid stamp is compared with an empty install.
+            "compare" => ["ok", "stale_after_downgrade"].contains(&verdict.as_str()),
+            v => verdict == v,
+        };
+        assert!(
+            ok,
+            "{name}: {verdict:?}, expected {expect} ({})",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        if expect != "compare" {
+            assert_eq!(out.status.code(), Some(3), "{name}");
+        }
+        // A whole (unoptimised) process, rendering up to 60,000 packages.
+        assert!(took < TIME_BOUND * 5, "{name}: took {took:?}");
+        report.push(format!(
+            "  {name:<32} {verdict:<22} {:>8.3} ms",
+            took.as_secs_f64() * 1000.0
+        ));
+    }
+    println!("hostile stamps through `setup-stamp check --json` (verdict, process time):");
+    for line in &report {
+        println!("{line}");
+    }
 }

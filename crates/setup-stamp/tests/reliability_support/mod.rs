@@ -180,3 +180,78 @@ pub fn is_root() -> bool {
 pub fn tempdir() -> tempfile::TempDir {
     tempfile::tempdir().expect("tempdir")
 }
+
+/// Path of the `setup-stamp` CLI binary, freshly built into this test's
+/// profile directory (once per test process; a no-op when up to date).
+pub fn cli() -> PathBuf {
+    static BUILT: OnceLock<()> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../Cargo.toml");
+        let mut cmd = Command::new(cargo);
+        cmd.args([
+            "build",
+            "--quiet",
+            "-p",
+            "setup-stamp-cli",
+            "--manifest-path",
+        ])
+        .arg(&manifest);
+        if profile_dir().file_name().is_some_and(|n| n == "release") {
+            cmd.arg("--release");
+        }
+        let status = cmd.status().expect("run cargo build -p setup-stamp-cli");
+        assert!(status.success(), "building the CLI failed");
+    });
+    let path = profile_dir().join("setup-stamp");
+    assert!(path.exists(), "{} missing", path.display());
+    path
+}
+
+/// Creates a search-path directory at `dir` in which each tracked package
+/// is installed at `version` (a `.dist-info` directory with `METADATA`).
+pub fn site(dir: &Path, version: &str) {
+    for name in TRACKED {
+        let info = dir.join(format!("{}-{version}.dist-info", name.replace('-', "_")));
+        fs::create_dir_all(&info).expect("mkdir dist-info");
+        fs::write(
+            info.join("METADATA"),
+            format!("Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"),
+        )
+        .expect("write METADATA");
+    }
+}
+
+/// A `setup-stamp` command with the stamp relocated to `root`
+/// (`TEROK_ROOT`) and distributions searched in `sys_path` only.
+pub fn cli_command(root: &Path, sys_path: &Path) -> Command {
+    let mut cmd = Command::new(cli());
+    cmd.env("TEROK_ROOT", root)
+        .env_remove("TEROK_CONFIG_FILE")
+        .arg("--sys-path")
+        .arg(sys_path);
+    cmd
+}
+
+/// The `"verdict"` of `setup-stamp check --json` output, if any. Read
+/// with pyjson: the report may carry lone surrogate escapes (`"\ud800"`)
+/// from a stamp, which stricter JSON parsers refuse.
+pub fn json_verdict(stdout: &[u8]) -> Option<String> {
+    use setup_stamp::pyjson::{loads, Value};
+    let Value::Object(entries) = loads(stdout).ok()? else {
+        return None;
+    };
+    entries.iter().find_map(|(k, v)| match v {
+        Value::Str(s) if k.as_str() == Some("verdict") => s.as_str().map(str::to_owned),
+        _ => None,
+    })
+}
+
+/// The installed version each package has in a stamp's bytes, if the bytes
+/// are a valid stamp whose packages all carry one and the same version.
+pub fn uniform_version(bytes: &[u8]) -> Option<String> {
+    let stamp = setup_stamp::stamp::parse_stamp(bytes).ok()?;
+    let mut versions = stamp.packages.iter().map(|(_, v)| v.to_string_lossy());
+    let first = versions.next()?;
+    (versions.all(|v| v == first) && stamp.packages.len() == TRACKED.len()).then_some(first)
+}
