@@ -282,6 +282,7 @@ fn hostile_stamps_get_their_verdict_fast_in_bounded_memory() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut slowest = Duration::ZERO;
     let mut report = Vec::new();
+    example("stamp_reader");
     for (name, path, expect) in cases(dir.path()) {
         // A deep `completed_at` is handed to the caller, whose drop of it
         // recurses (pyjson's `Value`): give it a main thread's stack.
@@ -324,6 +325,8 @@ fn hostile_stamps_through_the_cli() {
     let empty_site = dir.path().join("site");
     fs::create_dir(&empty_site).expect("mkdir");
     let mut report = Vec::new();
+    // Build (or find) the binary before anything is timed.
+    reliability_support::cli();
     for (name, path, expect) in cases(&cases_dir) {
         // TEROK_ROOT names the directory of `setup.stamp`: point it at the
         // case through a symlink (which every verdict looks through), or at
