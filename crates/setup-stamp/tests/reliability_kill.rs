@@ -97,10 +97,18 @@ fn kill_rounds(kills: u64, method: Method, rng: &mut Rng) -> Result<Tally, Strin
             }
         }
         let mut child = cmd.spawn().expect("spawn stamp_writer");
-        // A quarter of the kills aim at start-up and the first write.
+        // A quarter of the kills aim at start-up and the first write; the
+        // rest wait until the writer is writing (start-up time varies a lot
+        // on a loaded machine), then a random time more.
         let delay = if rng.below(4) == 0 {
             rng.below(3_000)
         } else {
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while read_status(&status_path).is_none_or(|s| s.phase == phase::IDLE)
+                && Instant::now() < deadline
+            {
+                std::thread::sleep(Duration::from_micros(200));
+            }
             rng.below(max_delay_us)
         };
         std::thread::sleep(Duration::from_micros(delay));
