@@ -640,3 +640,37 @@ fn no_child_process_for_venv_or_cache_hit_check() {
     assert_eq!(children, Vec::<String>::new());
     assert_eq!(env.cli(&["check"]).status.code(), Some(0));
 }
+
+/// A `terok` on `PATH` that is a shell wrapper is not run: it is skipped
+/// with a note, and `--python` points at the real environment.
+#[test]
+fn shell_wrapper_is_skipped_with_a_note() {
+    if !have_pythons("shell_wrapper_is_skipped_with_a_note") {
+        return;
+    }
+    let lab = Lab::new();
+    let venv = lab.venv(PY312, "venv", false);
+    lab.install(PY312, &venv, &[lab.wheel("terok", "1.0", &["terok"])]);
+    write_executable(
+        &lab.p("bin/terok"),
+        &format!(
+            "#!/bin/sh\nexec {} \"$@\"\n",
+            venv.join("bin/terok").display()
+        ),
+    );
+    let env = lab.env(&lab.p("bin").display().to_string());
+    let report = env.report();
+    assert_eq!(report.rule(), "none", "{report}");
+    let notes = report.0["notes"].to_string();
+    assert!(
+        notes.contains("console script terok") && notes.contains("/bin/sh"),
+        "{report}"
+    );
+    assert_eq!(env.versions(), Default::default());
+    let venv_arg = venv.display().to_string();
+    let out = env.cli(&["--python", &venv_arg, "versions", "--json"]);
+    let given: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let seen = env.run("terok");
+    assert_eq!(given["terok"], "1.0");
+    assert_eq!(seen.versions["terok"].as_deref(), Some("1.0"));
+}
