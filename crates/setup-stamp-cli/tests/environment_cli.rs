@@ -674,3 +674,28 @@ fn shell_wrapper_is_skipped_with_a_note() {
     assert_eq!(given["terok"], "1.0");
     assert_eq!(seen.versions["terok"].as_deref(), Some("1.0"));
 }
+
+/// A venv whose path has a space: pip writes its `/bin/sh` trampoline
+/// (`'''exec' "/path with space/bin/python" "$0" "$@"`) instead of a `#!`
+/// line naming the interpreter.
+#[test]
+fn console_script_behind_pips_sh_trampoline() {
+    if !have_pythons("console_script_behind_pips_sh_trampoline") {
+        return;
+    }
+    let lab = Lab::new();
+    let venv = lab.venv(PY312, "with space/venv", false);
+    lab.install(
+        PY312,
+        &venv,
+        &[lab.wheel("terok-clearance", "3.0.0b2", &["terok-clearance"])],
+    );
+    let script = std::fs::read_to_string(venv.join("bin/terok-clearance")).unwrap();
+    assert!(script.starts_with("#!/bin/sh\n'''exec' "), "{script}");
+    let env = lab.env(&path_of(&[&venv.join("bin")]));
+    let seen = env.run("terok-clearance");
+    let report = assert_versions_match(&env, &seen, &[("terok-clearance", "3.0.0b2")]);
+    assert_eq!(report.rule(), "console_script", "{report}");
+    assert_eq!(report.interpreter(), Some(venv.join("bin/python")));
+    assert_eq!(report.search_path(), seen.path, "{report}");
+}
