@@ -316,7 +316,7 @@ fn egg_info_install() {
     .unwrap();
     // The venv's interpreter runs setup.py (so that the script's launcher
     // line names it), borrowing the base's setuptools for this run only.
-    let out = Command::new(venv.join("bin/python"))
+    let out = support::helper_command(venv.join("bin/python"), &lab.p("home"))
         .args([
             "setup.py",
             "-q",
@@ -326,8 +326,6 @@ fn egg_info_install() {
         ])
         .arg(lab.p("record.txt"))
         .env("PYTHONPATH", &base_site)
-        .env("HOME", lab.p("home"))
-        .env_remove("VIRTUAL_ENV")
         .current_dir(&proj)
         .output()
         .unwrap();

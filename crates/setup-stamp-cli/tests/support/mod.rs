@@ -71,6 +71,20 @@ pub fn write_executable(path: &Path, text: &str) {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
 
+/// A command for building a layout: none of the caller's `PYTHON*`,
+/// `PIP_*` or `VIRTUAL_ENV` variables, the area's home.
+pub fn helper_command(program: impl AsRef<OsStr>, home: &Path) -> Command {
+    let mut cmd = Command::new(program);
+    for (name, _) in std::env::vars_os() {
+        let text = name.to_string_lossy();
+        if text.starts_with("PYTHON") || text.starts_with("PIP_") || text == "VIRTUAL_ENV" {
+            cmd.env_remove(&name);
+        }
+    }
+    cmd.env("HOME", home);
+    cmd
+}
+
 fn check(out: &Output, what: &str) {
     assert!(
         out.status.success(),
@@ -108,7 +122,7 @@ impl Lab {
     /// Builds a wheel of `name` `version` whose console `scripts` print
     /// what [`PROBE`] prints.
     pub fn wheel(&self, name: &str, version: &str, scripts: &[&str]) -> PathBuf {
-        let out = Command::new(PY312)
+        let out = helper_command(PY312, &self.p("home"))
             .arg(make_wheel())
             .arg(self.p("wheels"))
             .args([name, version])
@@ -122,7 +136,7 @@ impl Lab {
     /// `python -m venv --without-pip` at `rel`.
     pub fn venv(&self, python: &str, rel: &str, system_site: bool) -> PathBuf {
         let dir = self.p(rel);
-        let mut cmd = Command::new(python);
+        let mut cmd = helper_command(python, &self.p("home"));
         cmd.args(["-m", "venv", "--without-pip"]);
         if system_site {
             cmd.arg("--system-site-packages");
@@ -132,13 +146,13 @@ impl Lab {
     }
 
     /// `python -m pip ARGS` offline, with the area's home and nothing
-    /// inherited that changes where pip installs.
+    /// inherited that changes where pip installs (see [`helper_command`]).
     pub fn pip<I, S>(&self, python: &str, args: I)
     where
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
     {
-        let out = Command::new(python)
+        let out = helper_command(python, &self.p("home"))
             .args(["-m", "pip"])
             .args(args)
             .args([
@@ -148,13 +162,7 @@ impl Lab {
                 "--no-input",
                 "-q",
             ])
-            .env("HOME", self.p("home"))
             .env("PIP_NO_CACHE_DIR", "1")
-            .env_remove("PYTHONPATH")
-            .env_remove("VIRTUAL_ENV")
-            .env_remove("PYTHONUSERBASE")
-            .env_remove("PIP_USER")
-            .env_remove("PIP_TARGET")
             .current_dir(self.p("work"))
             .output()
             .unwrap();
