@@ -260,6 +260,11 @@ pub fn show_human(check: &Check, style: Style) -> String {
 }
 
 /// `show --json`.
+///
+/// `completed_at` is the stamp's string as is, any other value its Python
+/// `str()` (as `show` prints it), and `null` when absent. The reference never
+/// checks it, so a stamp may nest it 10,000 levels deep: copied as a JSON
+/// value it would be cloned recursively and, indented, print about 100 MB.
 pub fn show_json(check: &Check) -> String {
     let (state, reason, completed_at) = match &check.stamp {
         StampState::Missing => ("missing", Value::Null, Value::Null),
@@ -267,7 +272,10 @@ pub fn show_json(check: &Check) -> String {
         StampState::Valid(contents) => (
             "valid",
             Value::Null,
-            contents.completed_at.clone().unwrap_or(Value::Null),
+            contents
+                .completed_at
+                .as_ref()
+                .map_or(Value::Null, |at| Value::Str(pyjson::python_str(at))),
         ),
     };
     let value = object(vec![
