@@ -291,17 +291,29 @@ impl Sandbox {
         // The tempdir is created 0700; the other user must be able to reach
         // the site-packages and (unless a test says otherwise) the root.
         set_mode(&self.base, 0o755);
-        let mut cmd = Command::new(setpriv);
-        cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-            .arg(&bin)
-            .arg("--sys-path")
-            .arg(self.site_packages())
-            .args(args)
-            .env_clear()
-            .env("PATH", PATH_ENV)
-            .env("HOME", self.home())
-            .env("TEROK_ROOT", self.root());
-        let out = run(cmd);
+        let command = || {
+            let mut cmd = Command::new(&setpriv);
+            cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+                .arg(&bin)
+                .arg("--sys-path")
+                .arg(self.site_packages())
+                .args(args)
+                .env_clear()
+                .env("PATH", PATH_ENV)
+                .env("HOME", self.home())
+                .env("TEROK_ROOT", self.root());
+            cmd
+        };
+        let mut out = run(command());
+        // A child forked by another test thread while the copy was open for
+        // writing holds that descriptor until it execs: ETXTBSY for a moment.
+        for _ in 0..50 {
+            if !out.stderr.contains("Text file busy") {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+            out = run(command());
+        }
         if out.stderr.starts_with("setpriv:") {
             eprintln!("skipped: setpriv failed: {}", out.stderr);
             return None;
@@ -641,6 +653,61 @@ fn empty_packages_is_ok_even_with_nothing_installed() {
     }
     sandbox.write_stamp_bytes(br#"{"version": 1, "packages": {}}"#);
     sandbox.run(&["check"]).code(0);
+}
+
+#[test]
+fn stamped_names_match_exactly() {
+    let sandbox = Sandbox::new();
+    for stamp in [
+        r#"{"version": 1, "packages": {"Terok": "0.6.0"}}"#,
+        r#"{"version": 1, "packages": {"terok_sandbox": "2.0"}}"#,
+        r#"{"version": 1, "packages": {"terok-unknown": "1"}}"#,
+    ] {
+        sandbox.write_stamp_bytes(stamp.as_bytes());
+        let out = sandbox.run(&["check", "--json"]);
+        out.code(4);
+        assert_eq!(out.json()["verdict"], "stale_after_downgrade", "{stamp}");
+    }
+}
+
+#[test]
+fn versions_compare_by_pep_440_else_as_text() {
+    let sandbox = Sandbox::new();
+    for (stamped, code) in [
+        ("0.6", 0),      // 0.6 == 0.6.0
+        ("v0.6.0", 0),   // the v prefix
+        ("0.6.0rc1", 3), // a pre-release is older
+        ("0.6.0.post1", 4),
+        ("0.10", 4),      // numerically, not as text
+        ("x", 4),         // not PEP 440: '0' < 'x'
+        (" 0.6.0\\t", 0), // surrounding whitespace (a JSON \t escape) is stripped
+    ] {
+        sandbox.write_stamp_bytes(
+            format!(r#"{{"version": 1, "packages": {{"terok": "{stamped}"}}}}"#).as_bytes(),
+        );
+        let out = sandbox.run(&["check"]);
+        assert_eq!(out.code, code, "stamped {stamped:?}: {out:?}");
+    }
+    // Numbers in the stamp are compared as their Python str().
+    sandbox.write_stamp_bytes(br#"{"version": 1.0, "packages": {"terok-executor": 1.0}}"#);
+    sandbox.run(&["check"]).code(0);
+    sandbox.write_stamp_bytes(br#"{"version": true, "packages": {"terok-executor": 0.9}}"#);
+    sandbox.run(&["check"]).code(3);
+}
+
+#[test]
+fn a_dist_info_name_is_cut_at_its_first_dash() {
+    // importlib.metadata files `terok-sandbox-1.4.dist-info` under `terok`.
+    let sandbox = Sandbox::new();
+    let site = sandbox.base.join("legacy");
+    let dist = site.join("terok-sandbox-1.4.dist-info");
+    fs::create_dir_all(&dist).expect("create dist-info");
+    fs::write(dist.join("METADATA"), "Name: terok-sandbox\nVersion: 1.4\n").expect("write");
+    let mut cmd = sandbox.bare();
+    cmd.arg("--sys-path").arg(&site).arg("versions");
+    let out = run(cmd);
+    out.code(0);
+    assert_eq!(out.stdout, "terok 1.4\n");
 }
 
 #[test]
@@ -1037,13 +1104,16 @@ fn unreadable_stamp_is_corrupt_for_an_unprivileged_user() {
 fn unsearchable_parent_is_no_verdict_naming_the_path() {
     let sandbox = stamped_sandbox();
     set_mode(&sandbox.root(), 0o000);
-    let checked = sandbox.run_unprivileged(&["check"]);
-    let json = sandbox.run_unprivileged(&["check", "--json"]);
+    let outs: Option<Vec<Output>> = [&["check"][..], &["check", "--json"], &["show"], &["clear"]]
+        .iter()
+        .map(|args| sandbox.run_unprivileged(args))
+        .collect();
     set_mode(&sandbox.root(), 0o755);
-    let (Some(out), Some(json)) = (checked, json) else {
+    let Some(outs) = outs else {
         return;
     };
-    for out in [out, json] {
+    assert!(sandbox.stamp().is_file(), "clear removed the stamp");
+    for out in outs {
         out.code(1);
         assert_eq!(out.stdout, "");
         assert!(out.stderr.starts_with("setup-stamp: error: "), "{out:?}");
@@ -1154,6 +1224,27 @@ fn write_replaces_an_old_stamp_and_honours_the_umask() {
 }
 
 #[test]
+fn write_replaces_a_symlink_not_its_target() {
+    let sandbox = Sandbox::new();
+    let target = sandbox.base.join("target");
+    fs::write(&target, "keep me").expect("write target");
+    symlink(&target, sandbox.stamp()).expect("symlink");
+    sandbox.run(&["write"]).code(0);
+    assert_eq!(fs::read_to_string(&target).expect("read target"), "keep me");
+    assert!(fs::symlink_metadata(sandbox.stamp())
+        .expect("stat stamp")
+        .is_file());
+
+    fs::remove_file(sandbox.stamp()).expect("remove stamp");
+    symlink("/dev/null", sandbox.stamp()).expect("symlink");
+    sandbox.run(&["write"]).code(0);
+    assert!(fs::symlink_metadata(sandbox.stamp())
+        .expect("stat stamp")
+        .is_file());
+    sandbox.run(&["check"]).code(0);
+}
+
+#[test]
 fn write_over_a_directory_fails_naming_the_path() {
     let sandbox = Sandbox::new();
     fs::create_dir(sandbox.stamp()).expect("create directory");
@@ -1224,6 +1315,18 @@ fn clear_removes_a_symlink_not_its_target() {
     assert!(fs::symlink_metadata(sandbox.stamp()).is_err());
 }
 
+#[test]
+fn clear_of_a_directory_fails_naming_the_path() {
+    let sandbox = Sandbox::new();
+    fs::create_dir(sandbox.stamp()).expect("create directory");
+    let out = sandbox.run(&["clear"]);
+    out.code(1);
+    assert_eq!(out.stdout, "");
+    assert!(out.stderr.starts_with("setup-stamp: error: "), "{out:?}");
+    assert!(out.stderr.contains(&sandbox.stamp_text()), "{out:?}");
+    assert!(sandbox.stamp().is_dir());
+}
+
 fn path_with(envs: &[(&str, &Path)]) -> Output {
     let mut cmd = Command::new(BIN);
     cmd.env_clear().env("PATH", PATH_ENV).arg("path");
@@ -1257,6 +1360,36 @@ fn path_normalises_terok_root() {
     ]);
     out.code(0);
     assert_eq!(out.stdout, "//srv/t/setup.stamp\n");
+}
+
+#[test]
+fn path_edge_cases_of_terok_root() {
+    let sandbox = Sandbox::new();
+    let home = sandbox.home();
+    for (root, expected) in [
+        (".", "setup.stamp\n"),
+        ("./", "setup.stamp\n"),
+        (" ", " /setup.stamp\n"),
+        ("a/../b", "a/../b/setup.stamp\n"),
+    ] {
+        let out = path_with(&[("TEROK_ROOT", Path::new(root)), ("HOME", &home)]);
+        out.code(0);
+        assert_eq!(out.stdout, expected, "TEROK_ROOT={root:?}");
+    }
+    let out = path_with(&[("TEROK_ROOT", Path::new("~")), ("HOME", Path::new("/h//"))]);
+    out.code(0);
+    assert_eq!(out.stdout, "/h/setup.stamp\n");
+
+    // An empty TEROK_ROOT is not set: the config file decides.
+    let config = sandbox.base.join("config.yml");
+    fs::write(&config, "paths:\n  root: /srv/terok-state\n").expect("write config");
+    let out = path_with(&[
+        ("TEROK_ROOT", Path::new("")),
+        ("TEROK_CONFIG_FILE", &config),
+        ("HOME", &home),
+    ]);
+    out.code(0);
+    assert_eq!(out.stdout, "/srv/terok-state/setup.stamp\n");
 }
 
 #[test]
@@ -1566,6 +1699,20 @@ fn usage_errors_exit_2() {
         assert_eq!(out.stdout, "", "{args:?}");
         assert!(!out.stderr.is_empty(), "{args:?}");
     }
+}
+
+#[test]
+fn version_flag() {
+    let out = run({
+        let mut cmd = Command::new(BIN);
+        cmd.env_clear().arg("--version");
+        cmd
+    });
+    out.code(0);
+    assert_eq!(
+        out.stdout,
+        format!("setup-stamp {}\n", env!("CARGO_PKG_VERSION"))
+    );
 }
 
 #[test]
