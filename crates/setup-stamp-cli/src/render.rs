@@ -62,8 +62,14 @@ pub fn error_chain(error: &dyn std::error::Error) -> String {
     text
 }
 
+/// `path` as one shell word for `rm`: quoted when needed, and a relative
+/// path starting with `-` prefixed with `./` so `rm` does not take it for
+/// an option.
 fn shell_quote(path: &Path) -> String {
-    let text = path.to_string_lossy();
+    let mut text = path.to_string_lossy();
+    if text.starts_with('-') {
+        text = format!("./{text}").into();
+    }
     if !text.is_empty()
         && text
             .chars()

@@ -602,6 +602,40 @@ fn the_rm_line_is_shell_quoted() {
 }
 
 #[test]
+fn the_rm_line_of_a_relative_path_starting_with_a_dash() {
+    // TEROK_ROOT=-x gives the relative stamp path -x/setup.stamp, which rm
+    // would take for options.
+    let sandbox = Sandbox::new();
+    fs::create_dir(sandbox.base.join("-x")).expect("create -x");
+    let in_base = |args: &[&str]| {
+        let mut cmd = sandbox.cmd(args);
+        cmd.env("TEROK_ROOT", "-x").current_dir(&sandbox.base);
+        run(cmd)
+    };
+    in_base(&["write"]).code(0);
+    sandbox.install("terok", Some("0.1"));
+    let out = in_base(&["check"]);
+    out.code(4);
+    assert_eq!(
+        out.stdout,
+        human_downgrade(
+            "-x/setup.stamp",
+            "  terok: 0.6.0 -> 0.1 (downgraded)\n",
+            "./-x/setup.stamp"
+        )
+    );
+    let rm_line = out.stdout.lines().last().expect("rm line").trim();
+    let status = Command::new("/bin/sh")
+        .arg("-c")
+        .arg(rm_line)
+        .current_dir(&sandbox.base)
+        .status()
+        .expect("run sh");
+    assert!(status.success());
+    assert!(!sandbox.base.join("-x/setup.stamp").exists());
+}
+
+#[test]
 fn no_stamp_is_first_run() {
     let sandbox = Sandbox::new();
     let out = sandbox.run(&["check"]);
