@@ -989,6 +989,63 @@ fn over_long_name_is_no_verdict() {
 }
 
 #[test]
+fn hostile_control_characters_are_shown_escaped() {
+    // Escape sequences, BEL and newlines in the stamp or the metadata must
+    // not reach the terminal raw nor forge output lines.
+    let sandbox = Sandbox::new();
+    sandbox.write_stamp_bytes(
+        br#"{"version": 1, "packages": {"terok": "\u001b[2J\u001b]0;x\u0007", "\u001b[31mterok-evil": "1\n2"}, "completed_at": "\u009b"}"#,
+    );
+    let out = sandbox.run(&["check"]);
+    out.code(4);
+    assert_eq!(
+        out.stdout,
+        human_downgrade(
+            &sandbox.stamp_text(),
+            "  terok: \\x1b[2J\\x1b]0;x\\x07 -> 0.6.0 (upgraded)\n  \\x1b[31mterok-evil: 1\\x0a2 -> (not installed) (not_installed)\n",
+            &sandbox.stamp_text()
+        )
+    );
+    let out = sandbox.run(&["show"]);
+    out.code(0);
+    assert!(
+        !out.stdout.chars().any(|c| c.is_control() && c != '\n'),
+        "{:?}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("completed_at: \\x9b\n"),
+        "{}",
+        out.stdout
+    );
+    // JSON keeps the exact text, escaped the JSON way.
+    let out = sandbox.run(&["check", "--json"]);
+    assert!(
+        out.stdout.contains(r#""stamped": "1\n2""#),
+        "{}",
+        out.stdout
+    );
+
+    sandbox.install("terok-shield", Some("0.1\u{1b}[8m"));
+    let out = sandbox.run(&["versions"]);
+    out.code(0);
+    assert!(
+        out.stdout.contains("terok-shield 0.1\\x1b[8m\n"),
+        "{}",
+        out.stdout
+    );
+    let out = sandbox.run(&["env"]);
+    out.code(0);
+    assert!(!out.stdout.contains('\x1b'), "{}", out.stdout);
+    let out = sandbox.run(&["versions", "--json"]);
+    assert!(
+        out.stdout.contains(r#""terok-shield": "0.1\u001b[8m""#),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
 fn hostile_sparse_gigabyte_is_corrupt_and_fast() {
     let sandbox = Sandbox::new();
     let file = fs::File::create(sandbox.stamp()).expect("create stamp");
