@@ -1606,6 +1606,50 @@ fn versions_follow_the_search_path_order() {
 }
 
 #[test]
+fn hostile_metadata_files_do_not_hang() {
+    let sandbox = Sandbox::new();
+    let site = sandbox.base.join("hostile");
+    let dist = site.join("terok_shield-0.1.dist-info");
+    fs::create_dir_all(&dist).expect("create dist-info");
+    let metadata = dist.join("METADATA");
+    let versions = || {
+        let mut cmd = sandbox.bare();
+        cmd.arg("--sys-path").arg(&site).arg("versions");
+        run(cmd)
+    };
+
+    // A FIFO with no writer: opened without blocking, read as empty, so
+    // the distribution has no version.
+    let status = Command::new("mkfifo")
+        .arg(&metadata)
+        .env_clear()
+        .env("PATH", PATH_ENV)
+        .status()
+        .expect("run mkfifo");
+    assert!(status.success(), "mkfifo failed");
+    let out = versions();
+    out.code(0);
+    assert_eq!(out.stdout, "terok-shield (no version)\n");
+
+    // An endless character device: given up after 64 MiB, naming the file
+    // (the reference reads it until memory runs out).
+    fs::remove_file(&metadata).expect("remove FIFO");
+    symlink("/dev/zero", &metadata).expect("symlink");
+    let out = versions();
+    out.code(1);
+    assert!(
+        out.stderr.contains(&metadata.display().to_string()),
+        "{out:?}"
+    );
+
+    // A symlink loop: Python raises (ELOOP is not among the errors it
+    // suppresses), so there is no answer.
+    fs::remove_file(&metadata).expect("remove symlink");
+    symlink("METADATA", &metadata).expect("symlink");
+    versions().code(1);
+}
+
+#[test]
 fn show_json_parses() {
     let sandbox = stamped_sandbox();
     sandbox.install("terok-executor", Some("1.1"));
