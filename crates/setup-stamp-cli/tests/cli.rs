@@ -276,6 +276,30 @@ impl Sandbox {
         if euid() != 0 {
             return Some(self.run(args));
         }
+        let site = self.site_packages();
+        let mut full = vec!["--sys-path", site.to_str()?];
+        full.extend_from_slice(args);
+        let (home, root) = (self.home(), self.root());
+        self.run_as_root_as(
+            65534,
+            &[("HOME", home.as_os_str()), ("TEROK_ROOT", root.as_os_str())],
+            &full,
+        )
+    }
+
+    /// When running as root: runs a copy of the binary as `uid` (and the
+    /// same gid, no groups) with only PATH and `envs` set. `None` (after a
+    /// note on stderr) when not root or `setpriv` is unavailable.
+    fn run_as_root_as(
+        &self,
+        uid: u32,
+        envs: &[(&str, &std::ffi::OsStr)],
+        args: &[&str],
+    ) -> Option<Output> {
+        if euid() != 0 {
+            eprintln!("skipped: not running as root");
+            return None;
+        }
         let Some(setpriv) = find_program("setpriv") else {
             eprintln!("skipped: running as root and setpriv is not installed");
             return None;
@@ -293,15 +317,14 @@ impl Sandbox {
         set_mode(&self.base, 0o755);
         let command = || {
             let mut cmd = Command::new(&setpriv);
-            cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            cmd.arg(format!("--reuid={uid}"))
+                .arg(format!("--regid={uid}"))
+                .arg("--clear-groups")
                 .arg(&bin)
-                .arg("--sys-path")
-                .arg(self.site_packages())
                 .args(args)
                 .env_clear()
                 .env("PATH", PATH_ENV)
-                .env("HOME", self.home())
-                .env("TEROK_ROOT", self.root());
+                .envs(envs.iter().copied());
             cmd
         };
         let mut out = run(command());
@@ -1540,6 +1563,11 @@ fn path_without_root_or_config_root_is_the_platform_default() {
         ("XDG_DATA_HOME", &data),
     ]);
     out.code(0);
+    assert_eq!(out.stdout, default_path_line(&data));
+}
+
+/// `path`'s line for the platform default with `XDG_DATA_HOME=data`.
+fn default_path_line(data: &Path) -> String {
     // Real root is uid 0 outside any user namespace.
     let uid_map = fs::read_to_string("/proc/self/uid_map").unwrap_or_default();
     let rows: Vec<Vec<&str>> = uid_map
@@ -1547,12 +1575,64 @@ fn path_without_root_or_config_root_is_the_platform_default() {
         .map(|l| l.split_whitespace().collect())
         .collect();
     let real_root = euid() == 0 && (uid_map.is_empty() || rows == [["0", "0", "4294967295"]]);
-    let expected = if real_root {
+    if real_root {
         "/var/lib/terok/setup.stamp\n".to_owned()
     } else {
         format!("{}/terok/setup.stamp\n", data.display())
+    }
+}
+
+#[test]
+fn a_broken_config_file_is_ignored_as_a_whole() {
+    let sandbox = Sandbox::new();
+    let data = sandbox.base.join("data");
+    for text in [
+        "paths:\n  root: [unclosed\n",
+        "paths:\n\troot: /x\n",
+        "paths:\n  root: /x\npaths:\n  root: /y\n",
+        "- a list\n",
+    ] {
+        let config = sandbox.base.join("config.yml");
+        fs::write(&config, text).expect("write config");
+        let out = path_with(&[
+            ("TEROK_CONFIG_FILE", &config),
+            ("HOME", &sandbox.home()),
+            ("XDG_DATA_HOME", &data),
+        ]);
+        out.code(0);
+        assert_eq!(out.stdout, default_path_line(&data), "{text:?}");
+    }
+}
+
+#[test]
+fn path_errors_are_exit_1() {
+    let sandbox = Sandbox::new();
+    let out = path_with(&[("TEROK_ROOT", Path::new("~nosuchuser-xyz/x"))]);
+    out.code(1);
+    assert_eq!(out.stdout, "");
+    assert!(out.stderr.starts_with("setup-stamp: error: "), "{out:?}");
+    assert!(out.stderr.contains("nosuchuser-xyz"), "{out:?}");
+    // check cannot give a verdict without a path either.
+    let mut cmd = sandbox.cmd(&["check"]);
+    cmd.env("TEROK_ROOT", "~nosuchuser-xyz");
+    run(cmd).code(1);
+
+    // No usable HOME and a uid without a passwd entry: no user data
+    // directory (only testable as root).
+    let missing = sandbox.base.join("missing.yml");
+    let Some(out) = sandbox.run_as_root_as(
+        54_321,
+        &[("TEROK_CONFIG_FILE", missing.as_os_str())],
+        &["path"],
+    ) else {
+        return;
     };
-    assert_eq!(out.stdout, expected);
+    out.code(1);
+    assert_eq!(out.stdout, "");
+    assert!(
+        out.stderr.contains("home") || out.stderr.contains("HOME"),
+        "{out:?}"
+    );
 }
 
 // ---------------------------------------------------------------------------
