@@ -1730,6 +1730,42 @@ fn hostile_metadata_files_do_not_hang() {
 }
 
 #[test]
+fn sys_path_entries_empty_relative_and_missing() {
+    let sandbox = stamped_sandbox();
+    // '' is the current directory, and relative entries are relative to it.
+    for entry in ["", ".", "./"] {
+        let mut cmd = sandbox.bare();
+        cmd.arg("--sys-path")
+            .arg(entry)
+            .arg("check")
+            .current_dir(sandbox.site_packages());
+        assert_eq!(run(cmd).code, 0, "--sys-path {entry:?}");
+    }
+    let mut cmd = sandbox.bare();
+    cmd.args(["--sys-path", "site-packages", "check"])
+        .current_dir(&sandbox.base);
+    run(cmd).code(0);
+    // A missing entry is skipped: nothing is installed, every stamped
+    // package is missing.
+    let mut cmd = sandbox.bare();
+    cmd.arg("--sys-path")
+        .arg(sandbox.base.join("nowhere"))
+        .arg("check");
+    run(cmd).code(4);
+}
+
+#[test]
+fn a_large_valid_stamp_is_read() {
+    let sandbox = Sandbox::new();
+    let mut stamp = String::from(r#"{"version": 1, "packages": {"terok": "0.6.0"}, "pad": ""#);
+    stamp.push_str(&"x".repeat(1_000_000 - stamp.len() - 2));
+    stamp.push_str("\"}");
+    assert_eq!(stamp.len(), 1_000_000);
+    sandbox.write_stamp_bytes(stamp.as_bytes());
+    sandbox.run(&["check"]).code(0);
+}
+
+#[test]
 fn show_json_parses() {
     let sandbox = stamped_sandbox();
     sandbox.install("terok-executor", Some("1.1"));
