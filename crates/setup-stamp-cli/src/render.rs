@@ -62,8 +62,14 @@ pub fn error_chain(error: &dyn std::error::Error) -> String {
     text
 }
 
+/// `path` as one shell word for `rm`: quoted when needed, and a relative
+/// path starting with `-` prefixed with `./` so `rm` does not take it for
+/// an option.
 fn shell_quote(path: &Path) -> String {
-    let text = path.to_string_lossy();
+    let mut text = path.to_string_lossy();
+    if text.starts_with('-') {
+        text = format!("./{text}").into();
+    }
     if !text.is_empty()
         && text
             .chars()
@@ -75,22 +81,39 @@ fn shell_quote(path: &Path) -> String {
     }
 }
 
+/// Text read from a stamp or from metadata, made safe to print on a
+/// terminal: control characters (escape sequences, newlines, BEL …) are
+/// shown as `\xNN` instead of acting on the terminal or forging lines.
+fn terminal_safe(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() {
+            let _ = write!(out, "\\x{:02x}", u32::from(c));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 fn version_text(version: &Option<String>) -> String {
-    version.clone().unwrap_or_else(|| "(no version)".to_owned())
+    version
+        .as_deref()
+        .map_or_else(|| "(no version)".to_owned(), terminal_safe)
 }
 
 fn status_line(status: &PackageStatus) -> String {
-    let stamped = status
-        .stamped
-        .as_ref()
-        .map_or_else(|| "(not stamped)".to_owned(), PyString::to_string_lossy);
+    let stamped = status.stamped.as_ref().map_or_else(
+        || "(not stamped)".to_owned(),
+        |s| terminal_safe(&s.to_string_lossy()),
+    );
     let installed = status
         .installed
         .as_ref()
         .map_or_else(|| "(not installed)".to_owned(), version_text);
     format!(
         "  {}: {} -> {} ({})\n",
-        status.package,
+        terminal_safe(&status.package.to_string_lossy()),
         stamped,
         installed,
         status.change.as_str()
@@ -244,11 +267,17 @@ pub fn show_human(check: &Check, style: Style) -> String {
         StampState::Valid(contents) => {
             out.push_str("state: valid\n");
             if let Some(at) = &contents.completed_at {
-                let _ = writeln!(out, "completed_at: {}", pyjson::python_str(at));
+                let at = pyjson::python_str(at).to_string_lossy();
+                let _ = writeln!(out, "completed_at: {}", terminal_safe(&at));
             }
             out.push_str("packages:\n");
             for (name, version) in &contents.packages {
-                let _ = writeln!(out, "  {name}: {version}");
+                let _ = writeln!(
+                    out,
+                    "  {}: {}",
+                    terminal_safe(&name.to_string_lossy()),
+                    terminal_safe(&version.to_string_lossy())
+                );
             }
         }
     }
@@ -260,6 +289,11 @@ pub fn show_human(check: &Check, style: Style) -> String {
 }
 
 /// `show --json`.
+///
+/// `completed_at` is the stamp's string as is, any other value its Python
+/// `str()` (as `show` prints it), and `null` when absent. The reference never
+/// checks it, so a stamp may nest it 10,000 levels deep: copied as a JSON
+/// value it would be cloned recursively and, indented, print about 100 MB.
 pub fn show_json(check: &Check) -> String {
     let (state, reason, completed_at) = match &check.stamp {
         StampState::Missing => ("missing", Value::Null, Value::Null),
@@ -267,7 +301,10 @@ pub fn show_json(check: &Check) -> String {
         StampState::Valid(contents) => (
             "valid",
             Value::Null,
-            contents.completed_at.clone().unwrap_or(Value::Null),
+            contents
+                .completed_at
+                .as_ref()
+                .map_or(Value::Null, |at| Value::Str(pyjson::python_str(at))),
         ),
     };
     let value = object(vec![
