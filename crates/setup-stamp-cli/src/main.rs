@@ -31,6 +31,26 @@ fn main() -> ExitCode {
     }
 }
 
+/// Standard output that keeps going when its reader has gone away
+/// (`setup-stamp check | head -1`): the exit code still carries the verdict.
+struct Output<W: Write>(W);
+
+impl<W: Write> Write for Output<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self.0.write(buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(buf.len()),
+            other => other,
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self.0.flush() {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            other => other,
+        }
+    }
+}
+
 type CliResult = Result<u8, Box<dyn std::error::Error>>;
 
 fn run(cli: &Cli, style: render::Style) -> CliResult {
@@ -39,7 +59,7 @@ fn run(cli: &Cli, style: render::Style) -> CliResult {
     if cli.verbose && !matches!(cli.command, Command::Env { .. }) {
         eprint!("{}", render::environment_human(&env, None));
     }
-    let mut out = std::io::stdout().lock();
+    let mut out = Output(std::io::stdout().lock());
     match &cli.command {
         Command::Check { json } => {
             let check = stamp.check()?;

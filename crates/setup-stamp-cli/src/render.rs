@@ -8,7 +8,7 @@ use std::io::IsTerminal;
 use std::path::Path;
 
 use setup_stamp::distributions::FoundDistribution;
-use setup_stamp::environment::Environment;
+use setup_stamp::environment::{path_to_pystring, Environment};
 use setup_stamp::pyjson::{self, PyString, Value};
 use setup_stamp::verdict::{InstalledPackage, PackageChange, PackageStatus};
 use setup_stamp::{Check, SetupVerdict, StampState};
@@ -66,16 +66,29 @@ pub fn error_chain(error: &dyn std::error::Error) -> String {
 /// path starting with `-` prefixed with `./` so `rm` does not take it for
 /// an option.
 fn shell_quote(path: &Path) -> String {
-    let mut text = path.to_string_lossy();
-    if text.starts_with('-') {
-        text = format!("./{text}").into();
-    }
+    use std::os::unix::ffi::OsStrExt;
+    let bytes = path.as_os_str().as_bytes();
+    let prefix = if bytes.starts_with(b"-") { "./" } else { "" };
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        // Not UTF-8: bash's $'...' quoting spells every byte exactly.
+        let mut quoted = format!("$'{prefix}");
+        for &b in bytes {
+            if b.is_ascii_alphanumeric() || b"/._-+=:,@%".contains(&b) {
+                quoted.push(char::from(b));
+            } else {
+                let _ = write!(quoted, "\\x{b:02x}");
+            }
+        }
+        quoted.push('\'');
+        return quoted;
+    };
+    let text = format!("{prefix}{text}");
     if !text.is_empty()
         && text
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "/._-+=:,@%".contains(c))
     {
-        text.into_owned()
+        text
     } else {
         format!("'{}'", text.replace('\'', "'\\''"))
     }
@@ -227,7 +240,10 @@ fn check_value(check: &Check) -> Value {
     );
     object(vec![
         ("verdict", str_value(check.report.verdict.as_str())),
-        ("stamp_path", str_value(&check.stamp_path.to_string_lossy())),
+        (
+            "stamp_path",
+            Value::Str(path_to_pystring(&check.stamp_path)),
+        ),
         ("stamped", stamped),
         ("installed", installed),
         ("changes", changes),
@@ -325,7 +341,10 @@ fn found_value(found: &[Option<FoundDistribution>], names: &[String]) -> Value {
                 let value = match found {
                     Some(found) => object(vec![
                         ("version", optional(&found.version)),
-                        ("metadata", str_value(&found.metadata_dir.to_string_lossy())),
+                        (
+                            "metadata",
+                            Value::Str(path_to_pystring(&found.metadata_dir)),
+                        ),
                     ]),
                     None => Value::Null,
                 };

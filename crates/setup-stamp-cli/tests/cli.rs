@@ -2062,3 +2062,38 @@ fn colour_on_a_terminal_unless_no_color() {
     );
     assert!(!out.stdout.contains('\x1b'), "{:?}", out.stdout);
 }
+
+/// A reader that has gone away does not turn the verdict into an error:
+/// with stdout closed, or a pipe whose reader has exited (EPIPE), `check`
+/// still exits with the verdict's code and prints no error.
+#[test]
+fn a_gone_reader_keeps_the_verdict_exit_code() {
+    let Some(bash) = find_program("bash") else {
+        eprintln!("skipped: bash not found");
+        return;
+    };
+    let sandbox = stamped_sandbox();
+    sandbox.install("terok", Some("0.5"));
+    let site = sandbox.site_packages().display().to_string();
+    for args in ["check", "check --json"] {
+        let command = format!("{} --sys-path {} {args}", sh_quote(BIN), sh_quote(&site));
+        for script in [
+            // stdout closed outright (EBADF).
+            format!("exec 1>&-; {command}"),
+            // The reader exits before the first write (EPIPE).
+            format!("{{ sleep 0.3; {command}; }} | true; exit ${{PIPESTATUS[0]}}"),
+        ] {
+            let shell = Command::new(&bash)
+                .arg("-c")
+                .arg(&script)
+                .env_clear()
+                .env("PATH", PATH_ENV)
+                .env("HOME", sandbox.home())
+                .env("TEROK_ROOT", sandbox.root())
+                .output()
+                .expect("run bash");
+            assert_eq!(shell.status.code(), Some(4), "{script}: {shell:?}");
+            assert!(shell.stderr.is_empty(), "{script}: {shell:?}");
+        }
+    }
+}
