@@ -389,6 +389,8 @@ def interpreter_info() -> dict[str, str]:
         "packaging": packaging.__version__,
         "platformdirs": platformdirs.__version__,
         "ruamel.yaml": ruamel.yaml.__version__,
+        "euid": os.geteuid(),
+        "real_root": _is_root(),
     }
 
 
@@ -601,7 +603,51 @@ def run_forked(argv: list[str], env: dict[str, str], cwd: str, timeout: float = 
     return pickle.loads(data)
 
 
+def serve(inp, out) -> int:
+    """Answer length-prefixed pickled requests ``(argv, env, cwd, timeout)``.
+
+    Used by the test runner: one small long-lived process (cheap to fork)
+    instead of forking the test runner itself.  Each answer is the pickled
+    ``(exit code, stdout)`` of :func:`run_forked`.
+    """
+    warm_up()
+    while True:
+        header = inp.read(8)
+        if len(header) < 8:
+            return 0
+        request = pickle.loads(inp.read(int.from_bytes(header, "big")))
+        answer = pickle.dumps(run_forked(*request))
+        out.write(len(answer).to_bytes(8, "big") + answer)
+        out.flush()
+
+
+class Server:
+    """Client side of :func:`serve`: a reference process serving many commands."""
+
+    def __init__(self, python: str = sys.executable):
+        import subprocess
+
+        self.proc = subprocess.Popen(
+            [python, "-I", os.path.abspath(__file__), "--serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+        )
+
+    def run(self, argv: list[str], env: dict[str, str], cwd: str, timeout: float = 60.0) -> tuple[int, bytes]:
+        request = pickle.dumps((argv, env, cwd, timeout))
+        self.proc.stdin.write(len(request).to_bytes(8, "big") + request)
+        self.proc.stdin.flush()
+        header = self.proc.stdout.read(8)
+        if len(header) < 8:
+            raise RuntimeError("the reference server died")
+        return pickle.loads(self.proc.stdout.read(int.from_bytes(header, "big")))
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait(timeout=30)
+
+
 def main(argv: list[str]) -> int:
+    if argv == ["--serve"]:
+        return serve(sys.stdin.buffer, sys.stdout.buffer)
     opts = parse_argv(argv)
     warm_up()
     code, out = execute(opts)
