@@ -466,8 +466,11 @@ def random_stamps(rng: random.Random, count: int) -> list[dict]:
 #: levels (the C recursion limit); depths up to 1,400 are safe to compare.
 #: Version-sensitive: other Python versions have other limits.
 SAFE_DEPTHS = (10, 100, 500, 1000, 1200, 1400)
-DEEP_DEPTHS = (1600, 2000, 5000, 10000)
-BEYOND_OURS = (200000,)
+#: Our parser accepts 10,000 levels in all, counting the stamp object that
+#: holds the nested value under an unchecked key: 9,999 is the deepest value
+#: we read, 10,000 the shallowest we refuse.
+DEEP_DEPTHS = (1600, 2000, 5000, 9999)
+BEYOND_OURS = (10000, 10001, 200000)
 
 
 def nested(depth: int, shape: str) -> bytes:
