@@ -136,6 +136,7 @@ def scenario(sid: str, kind: str, files: list[dict], **kw: object) -> dict:
         "ops": tuple(kw.get("ops", DEFAULT_OPS)),
         "note": kw.get("note", ""),
         "expect_rust": kw.get("expect_rust"),
+        "python": kw.get("python"),
     }
 
 
@@ -620,6 +621,29 @@ def layouts(rng: random.Random) -> list[dict]:
         "dash-line": "-\nVersion: 4.7\n",
         "colon-first": ":x\nVersion: 4.8\n",
         "unix-from-only": "From \nVersion: 4.9\n",
+        "from-not-first": "Name: x\nFrom nobody\nVersion: 5.0\n",
+        "two-from-lines": "From a\nFrom b\nVersion: 5.1\n",
+        "whitespace-only-line": "Name: x\n \nVersion: 5.2\n",
+        "tab-only-line": "Name: x\n\t\nVersion: 5.3\n",
+        "crlf-blank-line": "Name: x\r\n\r\nVersion: 5.4\r\n",
+        "cr-in-value": "Version: 5.5\rX\n",
+        "continuation-then-dup": "Version: 5.6\n  more\nVersion: 5.7\n",
+        "continuation-empty-value": "Version:\n 5.8\n",
+        "non-ascii-header-name": "Vérsion: 1\nVersion: 5.9\n",
+        "header-name-only-colon": "Version:: 6.0\n",
+        "dash-in-name": "Version-X: 1\nVersion: 6.1\n",
+        "trailing-tab": "Version: 6.2\t\n",
+        "trailing-crlf-space": "Version: 6.3 \r\n",
+        "version-in-continuation": "X: a\n Version: 6.4\n",
+        "leading-space-line-first": " Version: 6.5\n",
+        "ff-in-value": "Version: 6.6\x0c\n",
+        "vt-line": "\x0b\nVersion: 6.7\n",
+        "u2028-line-sep": "Name: x\u2028Version: 6.8\n",
+        "nel-line-sep": "Name: x\x85Version: 6.9\n",
+        "many-headers": "".join(f"X-H{i}: {i}\n" for i in range(300)) + "Version: 7.0\n",
+        "huge-header-value": "Description: " + "x" * 100000 + "\nVersion: 7.1\n",
+        "version-only-spaces": "Version:    \n",
+        "equals-sign": "Version= 7.2\nVersion: 7.3\n",
     }
     for name, text in headers.items():
         add(f"metadata-{name}", [file("site/terok-1.0.dist-info/METADATA", text)])
@@ -786,6 +810,51 @@ CONFIG_VALUES: list[tuple[str, str]] = [
     ("trailing-spaces-quoted", 'paths:\n  root: "{root}/t  "\n'),
     ("root-with-other-keys", "paths:\n  state: /x\n  root: {root}/wok\n  other: [1, 2]\n"),
     ("port-registry-only", "paths:\n  port_registry_dir: /x\n"),
+    # Scalar resolution corner cases (YAML 1.2 core schema as ruamel implements it).
+    ("int-underscore", "paths:\n  root: 1_000\n"), ("binary-int", "paths:\n  root: 0b101\n"),
+    ("plus-int", "paths:\n  root: +1\n"), ("minus-zero", "paths:\n  root: -0\n"),
+    ("float-plus-exp", "paths:\n  root: 1.0e+3\n"), ("float-leading-dot", "paths:\n  root: .5\n"),
+    ("float-trailing-dot", "paths:\n  root: 1.\n"), ("sexagesimal", "paths:\n  root: 12:30:00\n"),
+    ("timestamp-spaced", "paths:\n  root: 2001-12-14 21:59:43.10 -5\n"),
+    ("timestamp-fraction", "paths:\n  root: 2001-12-14t21:59:43.123456789Z\n"),
+    ("timestamp-offset", "paths:\n  root: 2001-12-14T21:59:43+05:30\n"),
+    ("octal-0o17", "paths:\n  root: 0o17\n"), ("hex-upper", "paths:\n  root: 0XFF\n"),
+    ("hex-underscore", "paths:\n  root: 0x_1\n"), ("int-tag-string", "paths:\n  root: !!int \"10\"\n"),
+    ("float-tag-int", "paths:\n  root: !!float 1\n"), ("null-tag-empty", "paths:\n  root: !!null ''\n"),
+    ("bool-tag-yes", "paths:\n  root: !!bool yes\n"), ("upper-true", "paths:\n  root: TRUE\n"),
+    ("mixed-true", "paths:\n  root: True\n"), ("upper-null", "paths:\n  root: NULL\n"),
+    ("tilde-quoted", "paths:\n  root: '~'\n"), ("neg-inf", "paths:\n  root: -.INF\n"),
+    ("nan-upper", "paths:\n  root: .NaN\n"), ("big-int", "paths:\n  root: 123456789012345678901234567890\n"),
+    ("big-float", "paths:\n  root: 1e400\n"), ("float-many-digits", "paths:\n  root: 0.1000000000000000055511151231257827\n"),
+    ("float-1e16", "paths:\n  root: 1e16\n"), ("float-1e-5", "paths:\n  root: 0.00001\n"),
+    ("set-tag", "paths:\n  root: !!set {a, b}\n"), ("omap-tag", "paths:\n  root: !!omap [a: 1]\n"),
+    ("list-of-mixed", "paths:\n  root: [1, 1.5, true, null, 'q', {k: v}]\n"),
+    ("dict-nested", "paths:\n  root: {a: {b: [1, 2]}, c: 'x y'}\n"),
+    ("multiline-plain", "paths:\n  root: @ROOT@/multi\n    line\n"),
+    ("single-quote-escape", "paths:\n  root: '@ROOT@/it''s'\n"),
+    ("double-quote-unicode", 'paths:\n  root: "@ROOT@/\\u00e9\\x41"\n'),
+    ("comment-after", "paths:\n  root: @ROOT@/c # comment\n"),
+    ("hash-no-space", "paths:\n  root: @ROOT@/c#nocomment\n"),
+    ("key-quoted", "paths:\n  'root': @ROOT@/kq\n"),
+    ("complex-key", "paths:\n  ? root\n  : @ROOT@/ck\n"),
+    ("anchor-on-section", "x: &p\n  root: @ROOT@/ap\npaths: *p\n"),
+    ("merge-override", "d: &d {root: @ROOT@/m1}\npaths:\n  <<: *d\n  root: @ROOT@/m2\n"),
+    ("document-end-only", "paths:\n  root: @ROOT@/de\n...\n"),
+    ("directive-yaml12", "%YAML 1.2\n---\npaths:\n  root: @ROOT@/y12\n"),
+    ("unknown-directive", "%FOO bar\n---\npaths:\n  root: @ROOT@/ud\n"),
+    ("nul-char", "paths:\n  root: @ROOT@/a\x00b\n"),
+    ("c1-control", "paths:\n  root: @ROOT@/a\x85b\n"),
+    ("nbsp-in-value", "paths:\n  root: @ROOT@/a\u00a0\n"),
+    ("deep-flow", "paths:\n  root: " + "[" * 200 + "]" * 200 + "\n"),
+    # Unicode line breaks: ruamel folds NEL, LS and PS like newlines.
+    ("nel-single-quoted", "paths:\n  root: '@ROOT@/a\x85b'\n"),
+    ("nel-double-quoted", 'paths:\n  root: "@ROOT@/a\x85b"\n'),
+    ("ls-plain", "paths:\n  root: @ROOT@/a\u2028b\n"),
+    ("ps-plain", "paths:\n  root: @ROOT@/a\u2029b\n"),
+    ("ls-double-quoted", 'paths:\n  root: "@ROOT@/a\u2028b"\n'),
+    ("nel-trailing", "paths:\n  root: @ROOT@/a\x85\n"),
+    ("nel-as-line-break", "paths:\x85  root: @ROOT@/nel\n"),
+    ("cr-only-breaks", "paths:\r  root: @ROOT@/cr\r"),
 ]
 
 
@@ -946,6 +1015,45 @@ def privilege_cases(rng: random.Random) -> list[dict]:
     return out
 
 
+# ── --python: the search path of a virtual environment ───────────────
+
+PROBE = "import json, sys\nprint(json.dumps(sys.path))\n"
+
+
+def python_env_cases() -> list[dict]:
+    """``--python VENV`` against the reference run with the console-script ``sys.path``.
+
+    The reference side asks the venv's interpreter for ``sys.path`` as a
+    console script in ``venv/bin`` sees it (``probe`` there) and uses exactly
+    that list.  Root only: the base interpreter lives under /root.
+    """
+    out = []
+    venv = [{"type": "venv", "path": "venv"}, file("venv/bin/probe", PROBE)]
+    sp = "venv/lib/python3.12/site-packages"
+    std = [f for f in installed_layout(STD_INSTALLED, sp) if f["type"] != "dir"]
+    cases: list[tuple[str, list[dict], dict, str]] = [
+        ("venv-dir", std, {}, "{root}/venv"),
+        ("venv-interpreter", std, {}, "{root}/venv/bin/python"),
+        ("venv-python3-symlink", std, {}, "{root}/venv/bin/python3"),
+        ("pth-adds-dir", std + installed_layout({"terok": "9.0", "terok-clearance": "3.0"}, "extra")
+         + [file(f"{sp}/extra.pth", "@ROOT@/extra\n")], {}, "{root}/venv"),
+        ("pth-odd-lines", std + installed_layout({"terok-clearance": "3.1"}, "venv/rel")
+         + [file(f"{sp}/a.pth", "# comment\n\n../../../rel\n  \nimport os\n@ROOT@/nonexistent\n../../../rel\n")],
+         {}, "{root}/venv"),
+        ("pth-order", std + installed_layout({"terok-clearance": "1.0"}, "e1") + installed_layout({"terok-clearance": "2.0"}, "e2")
+         + [file(f"{sp}/b.pth", "@ROOT@/e2\n"), file(f"{sp}/a.pth", "@ROOT@/e1\n")], {}, "{root}/venv"),
+        ("pythonpath", std + installed_layout({"terok": "5.0"}, "pp"), {"PYTHONPATH": "{root}/pp"}, "{root}/venv"),
+        ("pythonpath-several", std + installed_layout({"terok": "5.0"}, "pp") + installed_layout({"terok-clearance": "6.0"}, "pq"),
+         {"PYTHONPATH": "{root}/pq:{root}/missing::{root}/pp"}, "{root}/venv"),
+        ("dist-in-bin", std + [file("venv/bin/terok-0.1.dist-info/METADATA", metadata("0.1"))], {}, "{root}/venv"),
+        ("empty-venv", [], {}, "{root}/venv"),
+    ]
+    for name, files, env, python in cases:
+        out.append(scenario(f"python-{name}", "python_env", venv + files, env=env, search_path=[],
+                            ops=("check", "versions"), python=python))
+    return out
+
+
 # ── all together ─────────────────────────────────────────────────────
 
 
@@ -962,6 +1070,7 @@ def generate(seed: int = SEED) -> list[dict]:
         + config_cases()
         + env_cases()
         + privilege_cases(rng)
+        + python_env_cases()
     )
     seen: set[str] = set()
     for sc in out:

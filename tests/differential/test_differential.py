@@ -147,6 +147,8 @@ def build(sc: dict, root: Path) -> None:
         elif kind == "socket":
             with socket.socket(socket.AF_UNIX) as sock:
                 sock.bind(str(path))
+        elif kind == "venv":
+            subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(path)], check=True, capture_output=True)
         elif kind == "zip":
             with zipfile.ZipFile(path, "w") as zf:
                 for name, data in entry["members"]:
@@ -200,6 +202,14 @@ class Runner:
         self.env = environment(sc, root)
         self.cwd = str(root / sc["cwd"])
         self.search = [_subst(p, root) for p in sc["search_path"]]
+        self.python_opt: list[str] = []
+        if sc.get("python"):
+            # The reference sees what a console script of that venv sees.
+            venv_python = root / "venv" / "bin" / "python"
+            probe = subprocess.run([str(venv_python), str(root / "venv" / "bin" / "probe")], env=self.env,
+                                   cwd=self.cwd, capture_output=True, check=True)
+            self.search = json.loads(probe.stdout)
+            self.python_opt = ["--python", _subst(sc["python"], root)]
 
     def python(self, *argv: str) -> tuple[int, bytes]:
         opts: list[str] = []
@@ -220,8 +230,11 @@ class Runner:
     def rust(self, *argv: str) -> tuple[int, bytes, bytes]:
         assert self.binary is not None
         cmd = [str(self.binary)]
-        for entry in self.search:
-            cmd += ["--sys-path", entry]
+        if self.python_opt:
+            cmd += self.python_opt
+        else:
+            for entry in self.search:
+                cmd += ["--sys-path", entry]
         cmd += list(argv)
         user = self.sc["user"]
         if user == "userns":
