@@ -1015,6 +1015,113 @@ def privilege_cases(rng: random.Random) -> list[dict]:
     return out
 
 
+# ── random fuzz: str() coercion, METADATA headers, YAML scalars ──────
+
+
+def random_text(rng: random.Random, n: int) -> str:
+    """Code points from every plane, non-printables and quotes included."""
+    pools = [
+        lambda: chr(rng.randrange(0x20, 0x7F)),
+        lambda: rng.choice("'\"\\\n\r\t\x00\x07\x1b\x7f"),
+        lambda: chr(rng.randrange(0x80, 0x800)),
+        lambda: chr(rng.randrange(0x800, 0xD800)),
+        lambda: chr(rng.randrange(0xE000, 0x10000)),
+        lambda: chr(rng.randrange(0x10000, 0x110000)),
+        lambda: chr(rng.randrange(0xD800, 0xE000)),
+        lambda: rng.choice("\u00a0\u00ad\u034f\u061c\u115f\u1680\u180e\u200b\u200e\u2028\u2029\u202f\u2060\u2066\u3000\ufeff\ufff9\U000e0001\U000e0100\U0001f600\U0001fbf0\U00031350\U000323af\U0002ebf0"),
+    ]
+    return "".join(rng.choice(pools)() for _ in range(n))
+
+
+def random_float_text(rng: random.Random) -> str:
+    roll = rng.random()
+    if roll < 0.3:
+        import struct
+
+        value = struct.unpack("<d", rng.getrandbits(64).to_bytes(8, "little"))[0]
+        if value != value or value in (float("inf"), float("-inf")):
+            return "1e999"
+        return repr(value)
+    if roll < 0.6:
+        mant = str(rng.randrange(1, 10 ** rng.randint(1, 20)))
+        point = rng.randint(0, len(mant))
+        return f"{'-' if rng.random() < 0.3 else ''}{mant[:point] or '0'}.{mant[point:] or '0'}e{rng.randint(-330, 310)}"
+    if roll < 0.8:
+        return repr(rng.choice([10.0 ** rng.randint(-20, 25), 2.0 ** rng.randint(-1074, 1023), rng.random() * 10 ** rng.randint(-8, 20)]))
+    digits = "".join(rng.choice("0123456789") for _ in range(rng.randint(17, 40)))
+    return f"0.{digits}" if rng.random() < 0.5 else f"{digits}.5e-{rng.randint(0, 40)}"
+
+
+def random_json_value(rng: random.Random, depth: int = 0) -> str:
+    roll = rng.random()
+    if depth > 2 or roll < 0.35:
+        return random_float_text(rng)
+    if roll < 0.5:
+        return str(rng.randrange(-10**30, 10**30))
+    if roll < 0.6:
+        return rng.choice(["true", "false", "null", "NaN", "Infinity", "-Infinity", "-0", "-0.0"])
+    if roll < 0.8:
+        items = [json.dumps(random_text(rng, rng.randint(0, 8))) for _ in range(rng.randint(1, 4))]
+        items += [random_json_value(rng, depth + 1) for _ in range(rng.randint(0, 2))]
+        rng.shuffle(items)
+        return "[" + ", ".join(items) + "]"
+    pairs = [f"{json.dumps(random_text(rng, rng.randint(0, 5)))}: {random_json_value(rng, depth + 1)}" for _ in range(rng.randint(1, 3))]
+    return "{" + ", ".join(pairs) + "}"
+
+
+def random_coercions(rng: random.Random, count: int) -> list[dict]:
+    """Random values in every tracked slot; ``stamped`` shows each one's str()."""
+    out = []
+    std = installed_layout({n: "0.0" for n in TRACKED})
+    for i in range(count):
+        # The first slot holds an exact match so the verdict is reached and
+        # the whole mapping is reported.
+        pkgs = ['"terok": "0.0"'] + [f"{json.dumps(n)}: {random_json_value(rng)}" for n in TRACKED[1:]]
+        data = raw_stamp("{" + ", ".join(pkgs) + "}")
+        out.append(scenario(f"stamp-coerce-random-{i:03d}", "stamp_random", std + [stamp_file(data)], ops=("check",)))
+    return out
+
+
+def random_metadata(rng: random.Random, count: int) -> list[dict]:
+    fragments = [
+        "Version: {v}", "version:{v}", "VERSION:\t{v}", "Version:  {v}  ", "Version:", "Version : {v}", "X-A: b",
+        "Name: terok", "From x", "From:x", " continued", "\tcontinued", "", " ", "garbage", "Version:{v}:{v}",
+        "Metadata-Version: 2.1", "Summary: a: b", "Description: |", ":", "Versions: {v}", "X-Version: {v}",
+    ]
+    newlines = ["\n", "\r\n", "\r"]
+    out = []
+    for i in range(count):
+        nl = rng.choice(newlines) if rng.random() < 0.8 else None
+        lines = [rng.choice(fragments).replace("{v}", random_version(rng)) for _ in range(rng.randint(1, 8))]
+        text = "".join(line + (nl or rng.choice(newlines)) for line in lines)
+        if rng.random() < 0.2:
+            text = text.rstrip("\r\n")
+        files = [file("site/terok-1.0.dist-info/METADATA", text)]
+        if rng.random() < 0.3:
+            files.append(file("site/terok-1.0.dist-info/PKG-INFO", "Version: 9.9\n"))
+        out.append(scenario(f"layout-random-metadata-{i:03d}", "layout", files + [stamp_file(stamp_bytes({"terok": "1.0"}))],
+                            ops=("check", "versions")))
+    return out
+
+
+def random_yaml_scalars(rng: random.Random, count: int) -> list[dict]:
+    """``paths.root: <token>``: the YAML 1.2 resolver and str() of the result."""
+    atoms = ["0", "1", "9", "12", "007", ".", "-", "+", "_", "e", "E", "x", "X", "o", "b", "a", "f", ":", "T", "Z",
+             "t", " ", "inf", "nan", "Inf", "true", "null", "yes", "~", "2024-01-02", "10:20:30", ".5", "e+3", "0x", "0o"]
+    out = []
+    for i in range(count):
+        token = "".join(rng.choice(atoms) for _ in range(rng.randint(1, 5))).strip() or "0"
+        if token.startswith(("-", "?", ":")) and len(token) > 1 and token[1] == " ":
+            token = "q" + token
+        quote = rng.random()
+        value = token if quote < 0.8 else (f"'{token}'" if quote < 0.9 else json.dumps(token))
+        cfg = file("cfg/config.yml", f"paths:\n  root: {value}\n")
+        env = {"TEROK_ROOT": None, "TEROK_CONFIG_FILE": "{root}/cfg/config.yml"}
+        out.append(scenario(f"config-random-scalar-{i:03d}", "config", [directory("site"), cfg], env=env,
+                            user="userns", ops=("path",), note=f"root: {value}"))
+    return out
+
+
 # ── --python: the search path of a virtual environment ───────────────
 
 PROBE = "import json, sys\nprint(json.dumps(sys.path))\n"
@@ -1071,6 +1178,9 @@ def generate(seed: int = SEED) -> list[dict]:
         + env_cases()
         + privilege_cases(rng)
         + python_env_cases()
+        + random_coercions(rng, 80)
+        + random_metadata(rng, 60)
+        + random_yaml_scalars(rng, 100)
     )
     seen: set[str] = set()
     for sc in out:
