@@ -558,7 +558,9 @@ def warm_up() -> None:
     _WARMED = True
 
 
-def run_forked(argv: list[str], env: dict[str, str], cwd: str, timeout: float = 60.0) -> tuple[int, bytes]:
+def run_forked(
+    argv: list[str], env: dict[str, str | bytes], cwd: str, timeout: float = 60.0, umask: int | None = None
+) -> tuple[int, bytes]:
     """Run the harness command line in a forked child of this process.
 
     The child replaces its environment with *env*, changes to *cwd*, applies
@@ -575,8 +577,14 @@ def run_forked(argv: list[str], env: dict[str, str], cwd: str, timeout: float = 
             signal.alarm(max(1, int(timeout)))
             os.close(read_fd)
             os.environ.clear()
-            os.environ.update(env)
+            for key, value in env.items():
+                if isinstance(value, bytes):
+                    os.environb[key.encode()] = value
+                else:
+                    os.environ[key] = value
             os.chdir(cwd)
+            if umask is not None:
+                os.umask(umask)
             code, out = execute(opts)
             payload = pickle.dumps((code, out))
         except BaseException as exc:  # noqa: BLE001 — report anything
@@ -631,8 +639,10 @@ class Server:
             [python, "-I", os.path.abspath(__file__), "--serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
         )
 
-    def run(self, argv: list[str], env: dict[str, str], cwd: str, timeout: float = 60.0) -> tuple[int, bytes]:
-        request = pickle.dumps((argv, env, cwd, timeout))
+    def run(
+        self, argv: list[str], env: dict[str, str | bytes], cwd: str, timeout: float = 60.0, umask: int | None = None
+    ) -> tuple[int, bytes]:
+        request = pickle.dumps((argv, env, cwd, timeout, umask))
         self.proc.stdin.write(len(request).to_bytes(8, "big") + request)
         self.proc.stdin.flush()
         header = self.proc.stdout.read(8)

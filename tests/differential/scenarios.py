@@ -137,6 +137,7 @@ def scenario(sid: str, kind: str, files: list[dict], **kw: object) -> dict:
         "note": kw.get("note", ""),
         "expect_rust": kw.get("expect_rust"),
         "python": kw.get("python"),
+        "umask": kw.get("umask"),
     }
 
 
@@ -572,6 +573,11 @@ def layouts(rng: random.Random) -> list[dict]:
     add("name-runs", [file("site/terok__.-sandbox-1.0.dist-info/METADATA", metadata("1.3"))])
     add("name-runs-2", [file("site/terok_._shield-1.0.dist-info/METADATA", metadata("1.3"))])
     add("name-mixed-case", [file("site/Terok_Clearance-1.0.dist-info/METADATA", metadata("1.4"))])
+    add("name-kelvin-sign", [file("site/tero\u212a-1.0.dist-info/METADATA", metadata("1.5"))])
+    add("name-kelvin-sign-egg-info", [file("site/tero\u212a_shield.egg-info/PKG-INFO", metadata("1.6"))])
+    add("name-kelvin-sign-egg", [file("site/tero\u212a-1.0.egg/EGG-INFO/PKG-INFO", metadata("1.7"))],
+        ["{root}/site/tero\u212a-1.0.egg"])
+    add("name-dotless-i-upper", [file("site/TEROK_SANDBOX-1.0.D\u0130ST-INFO/METADATA", metadata("1.8"))])
     add("name-header-ignored", [file("site/other-1.0.dist-info/METADATA", metadata("1.0", "terok"))])
     add("suffix-case", [file("site/terok-1.0.Dist-Info/METADATA", metadata("1.0")),
                         file("site/terok_shield-1.0.EGG-INFO/PKG-INFO", metadata("2.0"))])
@@ -855,6 +861,9 @@ CONFIG_VALUES: list[tuple[str, str]] = [
     ("nel-trailing", "paths:\n  root: @ROOT@/a\x85\n"),
     ("nel-as-line-break", "paths:\x85  root: @ROOT@/nel\n"),
     ("cr-only-breaks", "paths:\r  root: @ROOT@/cr\r"),
+    ("raw-cr-double-quoted", 'paths:\n  root: "@ROOT@/a\rb"\n'),
+    ("raw-crlf-blank-double-quoted", 'paths:\n  root: "@ROOT@/a\r\n\r\n  b"\n'),
+    ("raw-cr-single-quoted", "paths:\n  root: '@ROOT@/a\rb'\n"),
 ]
 
 
@@ -966,6 +975,14 @@ def env_cases() -> list[dict]:
             env = {"TEROK_ROOT": None, "TEROK_CONFIG_FILE": "{root}/no-config.yml", "XDG_DATA_HOME": None, "HOME": hval}
             out.append(scenario(f"env-{user_name}-home-{hname}", "env", std + [directory("h")], env=env,
                                 user=user, ops=("path", "check", "write")))
+    # The umask decides the stamp's and the new directories' modes.
+    for umask in (0o077, 0o000, 0o027):
+        out.append(scenario(f"env-umask-{umask:03o}", "env", std, env={"TEROK_ROOT": "{root}/new/a/b"},
+                            ops=("path", "check", "write"), umask=umask))
+    # Paths that are not UTF-8 (bytes in the environment).
+    for name, value in (("latin1", b"@ROOT@/caf\xe9"), ("lone-continuation", b"@ROOT@/x\x80y"), ("utf8", "@ROOT@/café".encode())):
+        out.append(scenario(f"env-terok-root-bytes-{name}", "env", std, env={"TEROK_ROOT": value},
+                            ops=("check", "write")))
     # XDG_CONFIG_HOME variants for the user layer.
     for xname, xval in xdg_values:
         env = {"TEROK_ROOT": None, "TEROK_CONFIG_FILE": None, "XDG_CONFIG_HOME": xval}
