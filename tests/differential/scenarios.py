@@ -659,6 +659,34 @@ def layouts(rng: random.Random) -> list[dict]:
     add("metadata-bom", [file("site/terok-1.0.dist-info/METADATA", b"\xef\xbb\xbfVersion: 5.0\n")])
     add("metadata-latin1-shadowed", [file("site/terok-1.0.dist-info/METADATA", metadata("5.1")),
                                      file("site/terok-1.0.dist-info/PKG-INFO", b"Version: \xff\n")])
+    # The verdict decides whether installed versions are read at all.
+    bad = [file("site/terok-1.0.dist-info/METADATA", b"Version: 1.0\xff\n")]
+    for name, data in (("first-run", None), ("corrupt", b"{"), ("empty-packages", stamp_bytes({})),
+                       ("wrong-schema", stamp_bytes({"terok": "1"}, version=2))):
+        files = bad + ([stamp_file(data, "state/setup.stamp")] if data is not None else [])
+        out.append(scenario(f"layout-unreadable-metadata-verdict-{name}", "layout", files, ops=("check",)))
+    add("metadata-symlink-loop", [directory("site/terok-1.0.dist-info"),
+                                  symlink("site/terok-1.0.dist-info/METADATA", "METADATA"),
+                                  file("site/terok-1.0.dist-info/PKG-INFO", metadata("2.0"))])
+    add("metadata-dangling-symlink", [directory("site/terok-1.0.dist-info"),
+                                      symlink("site/terok-1.0.dist-info/METADATA", "nowhere"),
+                                      file("site/terok-1.0.dist-info/PKG-INFO", metadata("2.1"))])
+    add("metadata-symlink-to-dir", [directory("site/terok-1.0.dist-info/d"),
+                                    symlink("site/terok-1.0.dist-info/METADATA", "d"),
+                                    file("site/terok-1.0.dist-info/PKG-INFO", metadata("2.2"))])
+    add("metadata-symlink-to-dev-null", [directory("site/terok-1.0.dist-info"),
+                                         symlink("site/terok-1.0.dist-info/METADATA", "/dev/null"),
+                                         file("site/terok-1.0.dist-info/PKG-INFO", metadata("2.3"))])
+    add("dist-info-symlink-to-dir", [file("real/METADATA", metadata("2.4")), directory("site"),
+                                     symlink("site/terok-1.0.dist-info", "{root}/real")])
+    add("dist-info-dangling-symlink", [directory("site"), symlink("site/terok-1.0.dist-info", "{root}/nowhere")]
+        + installed_layout({"terok": "2.5"}, "site2"), ["{root}/site", "{root}/site2"])
+    add("search-entry-name-too-long", installed_layout({"terok": "2.6"}), ["{root}/" + "n" * 300, "{root}/site"])
+    add("search-entry-through-file", installed_layout({"terok": "2.7"}) + [file("f", "x")], ["{root}/f/sub", "{root}/site"])
+    add("search-entry-symlink-loop", installed_layout({"terok": "2.8"}) + [symlink("loop", "loop")], ["{root}/loop", "{root}/site"])
+    add("search-entry-trailing-slash", installed_layout({"terok": "2.9"}), ["{root}/site/"])
+    add("search-entry-dotdot", installed_layout({"terok": "3.0"}) + [directory("other")], ["{root}/other/../site"])
+    add("empty-zip", [zip_file("e.zip", [])] + installed_layout({"terok": "3.1"}), ["{root}/e.zip", "{root}/site"])
     # Zip files and eggs.
     add("zip-dist-info", [zip_file("site.zip", [("terok-6.0.dist-info/METADATA", metadata("6.0"))])], ["{root}/site.zip"])
     add("zip-then-dir", [zip_file("site.zip", [("terok-6.0.dist-info/METADATA", metadata("6.0"))])] +
@@ -1011,6 +1039,8 @@ def privilege_cases(rng: random.Random) -> list[dict]:
         ("unreadable-egg-info-file", [dict(file("site/terok.egg-info", metadata("1.0")), mode=0),
                                       file("site2/terok-3.0.dist-info/METADATA", metadata("3.0")), stamp_file(valid)], {},
          ["{root}/site", "{root}/site2"]),
+        ("unreadable-dist-info-dir", [dict(directory("site/terok-1.0.dist-info"), mode=0),
+                                      file("site/terok-1.0.dist-info/METADATA", metadata("1.0")), stamp_file(valid)], {}, None),
         ("unreadable-zip", [{"type": "zip", "path": "s.zip", "members": [("terok-1.0.dist-info/METADATA", metadata("1.0").encode())], "mode": 0},
                             stamp_file(valid)], {}, ["{root}/s.zip"]),
         ("read-only-state-dir", std + [stamp_file(valid), {"type": "chmod", "path": "state", "mode": 0o555}], {}, None),
