@@ -284,6 +284,10 @@ VALUE_COERCIONS: list[tuple[str, str]] = [
     ("dict-key-quotes", '{"it\'s": "a\\"b"}'), ("float-in-list", "[1e16, 1e-5, -0.0, 1e400]"),
     ("nan-in-list", "[NaN, Infinity, -Infinity]"), ("int-in-dict", '{"a": 12345678901234567890}'),
     ("deep-list-50", "[" * 50 + "]" * 50),
+    ("1e-400", "1e-400"), ("minus-1e-400", "-1e-400"), ("1E+2", "1E+2"), ("0e0", "0e0"), ("minus-0e0", "-0e0"),
+    ("5e-324-half", "2e-324"), ("2-pow-53-plus-1", "9007199254740993.0"), ("nested-dup-keys", '{"a": 1, "b": 2, "a": 3}'),
+    ("list-of-dup-dicts", '[{"k": 1, "k": {"x": 1, "x": null}}]'), ("empty-string-in-list", '[""]'),
+    ("float-key-like", '{"1.0": 1.0}'), ("int-minus-zero-in-list", "[-0, -0.0, 0.0]"),
 ]
 
 #: (stamped, installed) version strings — SPEC.md section 3.
@@ -916,6 +920,13 @@ def config_cases() -> list[dict]:
     absolute = "paths:\n  root: @ROOT@/custom\n"
     special: list[tuple[str, list[dict], dict, object]] = [
         ("config-missing", [], env, "userns"),
+        ("config-env-tilde-alone", [], {"TEROK_ROOT": None, "TEROK_CONFIG_FILE": "~"}, "userns"),
+        ("config-env-home-is-tilde", [file("home/c.yml", absolute)],
+         {"TEROK_ROOT": None, "TEROK_CONFIG_FILE": "~/c.yml", "HOME": "~"}, "userns"),
+        ("config-root-tilde-home-is-tilde", [file("cfg/config.yml", "paths:\n  root: ~/x\n")], {**env, "HOME": "~"}, "userns"),
+        ("config-root-tilde-home-unset", [file("cfg/config.yml", "paths:\n  root: ~/x\n")], {**env, "HOME": None}, "userns"),
+        ("config-root-tilde-home-empty", [file("cfg/config.yml", "paths:\n  root: ~/x\n")], {**env, "HOME": ""}, "userns"),
+        ("config-root-tilde-home-relative", [file("cfg/config.yml", "paths:\n  root: ~/x\n")], {**env, "HOME": "rel"}, "userns"),
         ("config-is-directory", [directory("cfg/config.yml")], env, "userns"),
         ("config-invalid-utf8", [file("cfg/config.yml", b"paths:\n  root: /x\xff\n")], env, "userns"),
         ("config-relative-env", [file("cwd/rel.yml", absolute)], {"TEROK_ROOT": None, "TEROK_CONFIG_FILE": "rel.yml"}, "userns"),
@@ -978,6 +989,10 @@ def env_cases() -> list[dict]:
         ("space", " ", {}), ("trailing-space", "{root}/x ", {}), ("leading-space", " {root}/x", {}),
         ("unicode", "{root}/ünï", {}), ("newline", "{root}/a\nb", {}), ("colon", "{root}/a:b", {}),
         ("symlinked-not-resolved", "{root}/link/../x", {}),
+        ("tilde-home-is-tilde", "~", {"HOME": "~"}), ("tilde-home-is-tilde-x", "~/x", {"HOME": "~/h"}),
+        ("tilde-home-is-tilde-user", "~", {"HOME": "~root"}), ("tilde-nobody", "~nobody/x", {}),
+        ("tilde-home-space", "~", {"HOME": " "}), ("tilde-home-dot", "~/x", {"HOME": "."}),
+        ("tilde-user-trailing-slash", "~root/", {}), ("tilde-user-empty-rest", "~root//x", {}),
     ]
     links = [directory("deep/sub"), symlink("link", "{root}/deep/sub")]
     for name, value, extra in roots:
@@ -1059,6 +1074,29 @@ def privilege_cases(rng: random.Random) -> list[dict]:
             files = files if any(f.get("path", "").startswith("site") for f in files) else std + files
             out.append(scenario(f"priv-{user_name}-{name}", "privilege", files, env=env, user=user,
                                 search_path=search or ["{root}/site"], ops=("path", "check", "versions", "write")))
+    return out
+
+
+def random_version_pairs(rng: random.Random, count: int) -> list[dict]:
+    """One stamped/installed pair per scenario, dense in local/pre/post/dev interplay."""
+    def near(base: str) -> str:
+        text = base
+        for _ in range(rng.randint(0, 3)):
+            text += rng.choice([".0", ".1", "a1", "b2", "rc0", ".post1", ".post0", ".dev0", ".dev1", "post2", "-1",
+                                "+1", "+01", "+a", "+A.1", "+1.a", "+a.1", "+abc.007", "+0", ".0a1", "c1", "pre1"])
+        if rng.random() < 0.15:
+            text = rng.choice(["0!", "1!", "01!", "2!"]) + text
+        if rng.random() < 0.1:
+            text = rng.choice(["v", " ", "\t", "V"]) + text
+        return text
+    out = []
+    for i in range(count):
+        base = rng.choice(["1", "1.0", "1.0.0", "0.9", "2", "10.1", "1.01", "1.00"])
+        stamped, installed = near(base), near(base)
+        layout = installed_layout({"terok": installed})
+        out.append(scenario(f"stamp-random-pair-{i:03d}", "version_compare",
+                            layout + [stamp_file(stamp_bytes({"terok": stamped}))], ops=("check",),
+                            note=f"stamped {stamped!r} vs installed {installed!r}"))
     return out
 
 
@@ -1225,6 +1263,7 @@ def generate(seed: int = SEED) -> list[dict]:
         + env_cases()
         + privilege_cases(rng)
         + python_env_cases()
+        + random_version_pairs(rng, 200)
         + random_coercions(rng, 80)
         + random_metadata(rng, 60)
         + random_yaml_scalars(rng, 100)
