@@ -8,8 +8,10 @@
 
 use std::cmp::Ordering;
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
-use setup_stamp::pyjson::PyString;
+use setup_stamp::pyjson::{JsonError, PyString};
+use setup_stamp::stamp::{self, StampFormatError, StampWriteError};
 use setup_stamp::verdict::{InstalledPackage, Report, SetupVerdict};
 use setup_stamp::version::{self, VersionError};
 use setup_stamp::{Ecosystem, Error, SetupStamp};
@@ -89,13 +91,14 @@ pub fn write_stamp(stamp: &SetupStamp) -> Result<PathBuf, Error> {
 
 /// Writes a stamp recording `installed` at `path` (caller-supplied path and
 /// versions: a monkeypatched `stamp_path` or `installed_versions`), with the
-/// same bytes and atomic replacement as [`write_stamp`].
-///
-/// PENDING(core): `stamp::write_stamp_file(path: &Path, installed:
-/// &[InstalledPackage]) -> Result<(), Error>` (the writer `write_stamp` uses,
-/// creating parent directories, timestamping `completed_at` now).
-pub fn write_stamp_file(_path: &Path, _installed: &[InstalledPackage]) -> Result<(), Pending> {
-    Err(Pending("stamp::write_stamp_file"))
+/// same bytes and crash-safe replacement as [`write_stamp`], timestamped now.
+pub fn write_stamp_file(
+    path: &Path,
+    installed: &[InstalledPackage],
+) -> Result<(), StampWriteError> {
+    let completed_at = stamp::format_completed_at(SystemTime::now());
+    let text = stamp::render_stamp(&completed_at, installed);
+    stamp::write_stamp_file(path, text.as_bytes())
 }
 
 /// `SetupStamp::clear_stamp`.
@@ -117,11 +120,12 @@ pub fn compare_versions(a: &str, b: &str) -> Result<Ordering, VersionError> {
 /// to raise the reference's exception.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StampFailure {
-    /// Not strict UTF-8, or a UTF-8 BOM (`json.loads` rejects the BOM;
-    /// the Python layer tells the two apart by decoding).
+    /// Not strict UTF-8 (`UnicodeDecodeError`, which the Python layer
+    /// raises by decoding the bytes itself).
     NotUtf8,
-    /// A `json.loads` grammar error: message in `json`'s words, 1-based line
-    /// and column (column counted in code points, as Python's `colno`).
+    /// A `json.loads` grammar error (a UTF-8 BOM included): message in
+    /// `json`'s words, 1-based line and column (column counted in code
+    /// points, as Python's `colno`).
     Json {
         /// `json`'s message, e.g. `Expecting value`.
         message: String,
@@ -132,8 +136,9 @@ pub enum StampFailure {
     },
     /// Nested deeper than the parser's limit (Python: `RecursionError`).
     TooDeep,
-    /// A shape or schema error; the text is the reference's `ValueError`
-    /// message (`stamp root is not an object: list`, ...).
+    /// A plain `ValueError` with this message: a shape or schema error
+    /// (`stamp root is not an object: list`, ...) or an integer literal
+    /// beyond Python's 4,300-digit limit.
     Shape(String),
 }
 
@@ -142,16 +147,45 @@ pub enum StampFailure {
 pub type StampPackages = Vec<(PyString, PyString)>;
 
 /// Parses a stamp's bytes like the reference's `read_stamp` (after reading
-/// the file).
-///
-/// PENDING(core): `stamp::parse_stamp(bytes: &[u8]) -> Result<StampContents,
-/// StampFormatError>` with `StampContents::packages: Vec<(PyString, PyString)>`
-/// and `StampFormatError::{Json(pyjson::JsonError), RootNotObject,
-/// UnsupportedSchema, PackagesNotObject}` whose `Display` is the reference's
-/// `ValueError` text for the last three. Until it lands this returns
-/// `Err(Pending)`.
-pub fn parse_stamp(_bytes: &[u8]) -> Result<Result<StampPackages, StampFailure>, Pending> {
-    Err(Pending("stamp::parse_stamp"))
+/// the file), sorting failures by the exception the reference raises.
+pub fn parse_stamp(bytes: &[u8]) -> Result<StampPackages, StampFailure> {
+    match stamp::parse_stamp(bytes) {
+        Ok(contents) => Ok(contents.packages),
+        Err(StampFormatError::Json(JsonError::NotUtf8 { .. })) => Err(StampFailure::NotUtf8),
+        Err(StampFormatError::Json(JsonError::Syntax {
+            message,
+            line,
+            column,
+        })) => {
+            // An integer literal beyond Python's digit limit: `int()` raises
+            // a plain ValueError inside json.loads, not JSONDecodeError.
+            if message.starts_with(INT_LIMIT_PREFIX) {
+                Err(StampFailure::Shape(int_limit_message(message)))
+            } else {
+                Err(StampFailure::Json {
+                    message,
+                    line,
+                    column,
+                })
+            }
+        }
+        Err(StampFormatError::Json(JsonError::TooDeep)) => Err(StampFailure::TooDeep),
+        Err(other) => Err(StampFailure::Shape(other.to_string())),
+    }
+}
+
+/// How Python's integer-digit-limit `ValueError` message starts.
+const INT_LIMIT_PREFIX: &str = "Exceeds the limit (";
+/// How it ends (CPython 3.12 `Objects/longobject.c`).
+const INT_LIMIT_SUFFIX: &str = "; use sys.set_int_max_str_digits() to increase the limit";
+
+/// Python's full digit-limit message (the parser may give it without the
+/// advice at the end).
+fn int_limit_message(mut message: String) -> String {
+    if !message.ends_with(INT_LIMIT_SUFFIX) {
+        message.push_str(INT_LIMIT_SUFFIX);
+    }
+    message
 }
 
 /// Reads a whole file the way Python's `open(path).read()` does: a plain
@@ -232,6 +266,42 @@ mod tests {
             ]
         );
         assert_eq!(eco.file_name, "setup.stamp");
+    }
+
+    #[test]
+    fn digit_limit_is_a_value_error_with_pythons_text() {
+        let mut doc = b"{\"version\": 1, \"packages\": {\"t\": ".to_vec();
+        doc.extend(std::iter::repeat_n(b'1', 4301));
+        doc.extend_from_slice(b"}}");
+        assert_eq!(
+            parse_stamp(&doc),
+            Err(StampFailure::Shape(
+                "Exceeds the limit (4300 digits) for integer string conversion: value has \
+                 4301 digits; use sys.set_int_max_str_digits() to increase the limit"
+                    .to_owned()
+            ))
+        );
+    }
+
+    #[test]
+    fn parse_failures_are_sorted_by_python_exception() {
+        assert_eq!(parse_stamp(b"\xff"), Err(StampFailure::NotUtf8));
+        assert_eq!(
+            parse_stamp(b"[1]"),
+            Err(StampFailure::Shape(
+                "stamp root is not an object: list".to_owned()
+            ))
+        );
+        assert!(matches!(
+            parse_stamp(b"\xef\xbb\xbf{}"),
+            Err(StampFailure::Json {
+                line: 1,
+                column: 1,
+                ..
+            })
+        ));
+        let deep = [vec![b'['; 20_000], vec![b']'; 20_000]].concat();
+        assert_eq!(parse_stamp(&deep), Err(StampFailure::TooDeep));
     }
 
     #[test]

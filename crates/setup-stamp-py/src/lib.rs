@@ -23,7 +23,8 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 
 use crate::convert::{
-    change_index, core_error, ecosystem_arg, installed_arg, io_error, pystring_to_py, verdict_index,
+    change_index, core_error, ecosystem_arg, installed_arg, io_error, os_error, pystring_to_py,
+    verdict_index,
 };
 
 /// The search path as a list of paths; entries that are not `str`/`bytes`/
@@ -132,7 +133,7 @@ fn write_stamp(
 fn write_stamp_file(py: Python<'_>, path: PathBuf, installed: &Bound<'_, PyAny>) -> PyResult<()> {
     let installed = installed_arg(installed)?;
     py.detach(|| core_api::write_stamp_file(&path, &installed))
-        .map_err(|e| PyRuntimeError::new_err(e.to_string()))
+        .map_err(|e| os_error(py, e.errno as i32, Some(&e.path)))
 }
 
 /// Removes the stamp; `True` if a file was removed.
@@ -168,17 +169,15 @@ fn installed_versions<'py>(
 ///
 /// Returns `(0, [(key, value), ...])` on success. Parse failures the Python
 /// layer turns into the reference's exceptions come back as data:
-/// `(1, raw_bytes)` not UTF-8 or a BOM; `(2, raw_bytes, message, line,
-/// column)` a JSON grammar error; `(3,)` nested too deep; `(4, message)` a
-/// shape or schema error (`ValueError`). I/O errors are raised as `OSError`.
+/// `(1, raw_bytes)` not UTF-8; `(2, raw_bytes, message, line, column)` a
+/// JSON grammar error; `(3,)` nested too deep; `(4, message)` a plain
+/// `ValueError` (shape, schema, over-long integer). I/O errors are raised as `OSError`.
 #[pyfunction]
 fn read_stamp<'py>(py: Python<'py>, path: PathBuf) -> PyResult<Bound<'py, PyTuple>> {
     let bytes = py
         .detach(|| core_api::read_file(&path))
         .map_err(|e| io_error(py, &e, Some(&path)))?;
-    let parsed =
-        core_api::parse_stamp(&bytes).map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
-    let tuple = match parsed {
+    let tuple = match core_api::parse_stamp(&bytes) {
         Ok(packages) => {
             let pairs = PyList::empty(py);
             for (key, value) in &packages {

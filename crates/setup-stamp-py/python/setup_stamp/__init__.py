@@ -160,8 +160,8 @@ def read_stamp(path) -> dict[str, str]:
     if kind == 0:
         return dict(result[1])
     if kind == 1:
-        text = result[1].decode("utf-8")  # raises the reference's UnicodeDecodeError
-        raise _json_error("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+        result[1].decode("utf-8")  # raises the reference's UnicodeDecodeError
+        raise ValueError("stamp is not valid UTF-8")  # unreachable: Python agrees
     if kind == 2:
         _, raw, message, line, column = result
         text = raw.decode("utf-8")
