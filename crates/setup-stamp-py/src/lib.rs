@@ -217,7 +217,7 @@ fn compare_versions(a: &Bound<'_, PyAny>, b: &Bound<'_, PyAny>) -> PyResult<i8> 
             .map_err(|e| PyValueError::new_err(core_api::version_error_message(&e)))?,
         // A lone surrogate is never part of a valid version, so the
         // reference falls back to comparing the strings themselves.
-        _ => a.compare(&b)?,
+        _ => a.compare(b)?,
     };
     Ok(ordering as i8)
 }
