@@ -6,8 +6,10 @@ Each line is one case, tab-separated, every field hex-encoded bytes:
     input    status    str    dumps_indent2_sorted    dumps_default
 
 `status` is `ok` when Python accepts the bytes the way the setup stamp reads
-them (`path.read_text(encoding="utf-8")` then `json.loads`), `err` otherwise
-(the other fields are then `-`). `str` is `str()` of the decoded value,
+them (`path.read_text(encoding="utf-8")` then `json.loads`), `err` otherwise;
+then `str` holds the error, `|`-separated: `utf8|<start offset>`,
+`json|<msg>|<lineno>|<colno>` or `value|<message>`, and the other fields
+are `-`. `str` is `str()` of the decoded value,
 `dumps_indent2_sorted` is `json.dumps(v, indent=2, sort_keys=True)`,
 `dumps_default` is `json.dumps(v)`; text is encoded as UTF-8 with lone
 surrogates kept (`surrogatepass`, i.e. WTF-8).
@@ -42,8 +44,12 @@ def enc(s: str) -> str:
 def case(data: bytes) -> str:
     try:
         value = json.loads(read_text(data))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        return f"{data.hex()}\terr\t-\t-\t-"
+    except UnicodeDecodeError as e:
+        return f"{data.hex()}\terr\t{enc(f'utf8|{e.start}')}\t-\t-"
+    except json.JSONDecodeError as e:
+        return f"{data.hex()}\terr\t{enc(f'json|{e.msg}|{e.lineno}|{e.colno}')}\t-\t-"
+    except ValueError as e:  # the integer digit limit
+        return f"{data.hex()}\terr\t{enc(f'value|{e}')}\t-\t-"
     return "\t".join(
         [
             data.hex(),
@@ -93,6 +99,9 @@ def traps() -> list[bytes]:
         b'[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]', b'[' * 40 + b']' * 40, b'{"a":' * 30 + b"1" + b"}" * 30,
         b'[' * 40 + b']' * 39, b"[1, [2, [3, {\"a\": [4, {}]}]], []]",
         b"1\r", b"\r\n1\r\n", b'"a\rb"', b'"a\r\nb"',
+        b"[1,\r\rx]", b"[1,\r\n\r\n x]", b"\r\n\r\n  x", b"\n\r\n\rx", b'[\r\n"\xc3\xa9\xc3\xa9\t"]',
+        b'"\\u0041', b'"\\u004', b'"\\u0041"', b'"\\ud800\\udc00', b'"\\ud800\\udc00"',
+        b'"\\ud800\\u0041', b'"\\n', b'"\\ud800\\ud', b'["\\u12"]',
     ]
     return t
 
@@ -201,18 +210,68 @@ def random_float_text() -> bytes:
     return json.dumps([x, {"k": x}]).encode()
 
 
+def random_tie_float_text() -> bytes:
+    """Doubles with a short exact decimal expansion, where two shortest
+    candidates can be equally close (Python rounds such ties to even)."""
+    x = rng.randint(2**52, 2**53) * 2.0 ** rng.randint(-12, 6) * rng.choice([1, -1])
+    return repr(x).encode() if rng.random() < 0.5 else ("%.30f" % x).rstrip("0").encode()
+
+
+def random_midpoint_text() -> bytes:
+    """The exact decimal midpoint between two adjacent doubles (up to ~770
+    digits), or a hair either side of it: the hardest inputs for correctly
+    rounded parsing (an exact midpoint rounds to the even neighbour)."""
+    from decimal import Decimal, getcontext
+
+    getcontext().prec = 1200
+    bits = rng.getrandbits(63)
+    if rng.random() < 0.3:
+        bits = rng.getrandbits(52)  # subnormal
+    x = struct.unpack("<d", struct.pack("<Q", bits))[0]
+    if not math.isfinite(x):
+        x = 1.0
+    y = math.nextafter(x, math.inf)
+    if not math.isfinite(y):
+        return b"1.7976931348623158e308"
+    mid = (Decimal(x) + Decimal(y)) / 2
+    nudge = rng.choice([0, 0, 1, -1])
+    if nudge:
+        mid += Decimal(nudge) * Decimal(10) ** (mid.adjusted() - 780)
+    text = format(mid, "e")
+    return text.encode()
+
+
 def random_document() -> bytes:
     v = random_value()
     text = json.dumps(v, ensure_ascii=rng.random() < 0.5, indent=rng.choice([None, 0, 1, 2]))
     return text.encode("utf-8", "surrogatepass")
 
 
+def mutated_document() -> bytes:
+    """A valid document with one byte inserted, deleted or replaced."""
+    data = bytearray(random_document())
+    at = rng.randint(0, len(data))
+    op = rng.randint(0, 2)
+    byte = rng.choice(b'{}[],:"\\ \t\n\r0-.eEnutfalsNIy\x00\x7f\xc3\xff')
+    if op == 0:
+        data.insert(at, byte)
+    elif data and at < len(data):
+        if op == 1:
+            del data[at]
+        else:
+            data[at] = byte
+    return bytes(data)
+
+
 def main() -> None:
     cases = traps()
     cases += [random_jsonish() for _ in range(1500)]
     cases += [random_float_text() for _ in range(1500)]
+    cases += [random_tie_float_text() for _ in range(600)]
+    cases += [random_midpoint_text() for _ in range(250)]
     cases += [random_string_literal() for _ in range(1000)]
     cases += [random_document() for _ in range(1000)]
+    cases += [mutated_document() for _ in range(800)]
     cases += [bytes(rng.getrandbits(8) for _ in range(rng.randint(1, 6))) for _ in range(200)]
     seen = set()
     lines = []

@@ -1,7 +1,7 @@
 //! Checks every case of the Python-generated fixture
 //! (`tests/fixtures/pyjson_cases.txt`, from `scripts/gen_pyjson_fixture.py`).
 
-use super::{dumps, loads, python_str};
+use super::{dumps, loads, python_str, JsonError};
 
 const FIXTURE: &str = include_str!("../../tests/fixtures/pyjson_cases.txt");
 
@@ -13,6 +13,27 @@ fn unhex(s: &str) -> Vec<u8> {
 
 fn show(b: &[u8]) -> String {
     String::from_utf8_lossy(b).escape_debug().to_string()
+}
+
+/// Whether `got` is the error Python described as `want` (see the fixture
+/// generator for the format).
+fn same_error(want: &str, got: &JsonError) -> bool {
+    let parts: Vec<&str> = want.split('|').collect();
+    match (parts.as_slice(), got) {
+        (["utf8", start], JsonError::NotUtf8 { offset }) => start.parse() == Ok(*offset),
+        (
+            ["json", msg @ .., lineno, colno],
+            JsonError::Syntax {
+                message,
+                line,
+                column,
+            },
+        ) => {
+            *message == msg.join("|") && lineno.parse() == Ok(*line) && colno.parse() == Ok(*column)
+        }
+        (["value", msg @ ..], JsonError::Syntax { message, .. }) => *message == msg.join("|"),
+        _ => false,
+    }
 }
 
 #[test]
@@ -27,6 +48,12 @@ fn python_fixture_has_no_mismatch() {
         let result = loads(&input);
         match (fields[1], result) {
             ("err", Ok(v)) => mismatches.push(format!("{}: accepted as {v:?}", show(&input))),
+            ("err", Err(e)) => {
+                let want = String::from_utf8(unhex(fields[2])).expect("fixture text");
+                if !same_error(&want, &e) {
+                    mismatches.push(format!("{}: want error {want}, got {e:?}", show(&input)));
+                }
+            }
             ("ok", Err(e)) => mismatches.push(format!("{}: rejected: {e}", show(&input))),
             ("ok", Ok(v)) => {
                 let got = [

@@ -1,15 +1,13 @@
 //! `json.loads`: strict UTF-8 decoding, then CPython's `_json` scanner
 //! grammar, with an explicit stack instead of recursion.
 
-use std::collections::HashMap;
-
 use super::{JsonError, PyString, Value, MAX_DEPTH};
 
 /// Python's default `sys.get_int_max_str_digits()` (3.11+).
 const INT_MAX_STR_DIGITS: usize = 4300;
 
 /// Objects with more entries than this get a hash index for duplicate keys.
-const INDEX_THRESHOLD: usize = 16;
+const INDEX_THRESHOLD: usize = 32;
 
 /// Decodes strict UTF-8 and parses one JSON document.
 pub(super) fn loads(bytes: &[u8]) -> Result<Value, JsonError> {
@@ -26,19 +24,40 @@ pub(super) fn loads(bytes: &[u8]) -> Result<Value, JsonError> {
             "Unexpected UTF-8 BOM (decode using utf-8-sig)",
         ));
     }
-    Parser { b: bytes, pos: 0 }.document()
+    Parser {
+        b: bytes,
+        pos: 0,
+        items: Vec::new(),
+        entries: Vec::new(),
+        hashes: Vec::new(),
+    }
+    .document()
 }
 
 /// Builds a [`JsonError::Syntax`] at byte offset `pos`, positioned like
-/// `JSONDecodeError` (line and column count characters).
+/// `JSONDecodeError` on the text `Path.read_text` returns: universal newlines
+/// turn `\r\n` and a lone `\r` into `\n`, and the column counts characters.
 fn syntax_error(b: &[u8], pos: usize, message: &str) -> JsonError {
     let before = &b[..pos.min(b.len())];
-    let line = before.iter().filter(|&&c| c == b'\n').count() + 1;
-    let line_start = before
-        .iter()
-        .rposition(|&c| c == b'\n')
-        .map_or(0, |i| i + 1);
-    let column = before[line_start..]
+    let mut line = 1;
+    let mut line_start = 0;
+    let mut i = 0;
+    while i < before.len() {
+        match before[i] {
+            b'\r' if b.get(i + 1) == Some(&b'\n') => {
+                line += 1;
+                i += 2;
+                line_start = i;
+            }
+            b'\r' | b'\n' => {
+                line += 1;
+                i += 1;
+                line_start = i;
+            }
+            _ => i += 1,
+        }
+    }
+    let column = before[line_start.min(before.len())..]
         .iter()
         .filter(|&&c| c & 0xC0 != 0x80)
         .count()
@@ -50,54 +69,76 @@ fn syntax_error(b: &[u8], pos: usize, message: &str) -> JsonError {
     }
 }
 
-/// An object under construction.
-struct ObjectBuilder {
-    entries: Vec<(PyString, Value)>,
-    /// Key → position, built once the object grows past [`INDEX_THRESHOLD`].
-    index: Option<HashMap<PyString, usize>>,
-    /// The key whose value is being parsed.
-    key: PyString,
-}
-
-impl ObjectBuilder {
-    /// Stores `value` under the pending key: a repeated key keeps its first
-    /// position and takes the new value, as `dict.__setitem__` does.
-    fn insert(&mut self, value: Value) {
-        let key = std::mem::take(&mut self.key);
-        let existing = match &self.index {
-            Some(index) => index.get(&key).copied(),
-            None => self.entries.iter().position(|(k, _)| *k == key),
-        };
-        if let Some(i) = existing {
-            self.entries[i].1 = value;
-            return;
-        }
-        if let Some(index) = &mut self.index {
-            index.insert(key.clone(), self.entries.len());
-        }
-        self.entries.push((key, value));
-        if self.index.is_none() && self.entries.len() > INDEX_THRESHOLD {
-            let index = self
-                .entries
-                .iter()
-                .enumerate()
-                .map(|(i, (k, _))| (k.clone(), i))
-                .collect();
-            self.index = Some(index);
-        }
-    }
-}
-
-/// An open container.
+/// An open container. Its members live in the parser's scratch buffers from
+/// `start` on until it closes, so each container is allocated once, at its
+/// final size.
 enum Frame {
-    Array(Vec<Value>),
-    Object(ObjectBuilder),
+    Array {
+        /// Where its items start in [`Parser::items`].
+        start: usize,
+    },
+    Object {
+        /// Where its entries start in [`Parser::entries`].
+        start: usize,
+        /// The key whose value is being parsed.
+        key: PyString,
+        /// Open-addressing index of entry positions (relative to `start`,
+        /// [`EMPTY`] for a free slot), built once the object has more than
+        /// [`INDEX_THRESHOLD`] entries; empty before.
+        index: Vec<usize>,
+    },
+}
+
+/// A free slot in [`Frame::Object::index`].
+const EMPTY: usize = usize::MAX;
+
+/// A fast, non-cryptographic hash of a key (FxHash-style).
+fn key_hash(key: &[u8]) -> u64 {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    let mut h = key.len() as u64;
+    let mut chunks = key.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        h = (h.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(K);
+    }
+    let mut word = [0u8; 8];
+    let rest = chunks.remainder();
+    word[..rest.len()].copy_from_slice(rest);
+    h = (h.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(K);
+    h ^ (h >> 29)
+}
+
+/// Bytes that end a plain run inside a string: `"`, `\\` and controls.
+static STRING_SPECIAL: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut c = 0;
+    while c < 0x20 {
+        table[c] = true;
+        c += 1;
+    }
+    table[b'"' as usize] = true;
+    table[b'\\' as usize] = true;
+    table
+};
+
+/// Length of the leading run of `b` that a string copies verbatim.
+fn plain_run(b: &[u8]) -> usize {
+    b.iter()
+        .position(|&c| STRING_SPECIAL[usize::from(c)])
+        .unwrap_or(b.len())
 }
 
 struct Parser<'a> {
     /// Valid UTF-8.
     b: &'a [u8],
     pos: usize,
+    /// Items of the open arrays, innermost last.
+    items: Vec<Value>,
+    /// Entries of the open objects, innermost last.
+    entries: Vec<(PyString, Value)>,
+    /// [`key_hash`] of each key in `entries`.
+    hashes: Vec<u64>,
 }
 
 impl Parser<'_> {
@@ -127,6 +168,62 @@ impl Parser<'_> {
         Ok(value)
     }
 
+    /// Stores `value` under `key` in the object whose entries start at
+    /// `start`: a repeated key keeps its first position and takes the new
+    /// value, as `dict.__setitem__` does.
+    fn insert(&mut self, start: usize, index: &mut Vec<usize>, key: PyString, value: Value) {
+        let h = key_hash(key.as_wtf8());
+        if index.is_empty() {
+            let found = self.hashes[start..]
+                .iter()
+                .zip(&self.entries[start..])
+                .position(|(&eh, (ek, _))| eh == h && *ek == key);
+            if let Some(i) = found {
+                self.entries[start + i].1 = value;
+                return;
+            }
+        } else {
+            let mask = index.len() - 1;
+            let mut slot = (h as usize) & mask;
+            loop {
+                let at = index[slot];
+                if at == EMPTY {
+                    break;
+                }
+                let i = start + at;
+                if self.hashes[i] == h && self.entries[i].0 == key {
+                    self.entries[i].1 = value;
+                    return;
+                }
+                slot = (slot + 1) & mask;
+            }
+        }
+        self.entries.push((key, value));
+        self.hashes.push(h);
+        let count = self.entries.len() - start;
+        if count > INDEX_THRESHOLD && count * 2 > index.len() {
+            // (Re)build the index at a load factor of at most 1/4.
+            let size = (count * 4).next_power_of_two();
+            index.clear();
+            index.resize(size, EMPTY);
+            let mask = size - 1;
+            for (i, &eh) in self.hashes[start..].iter().enumerate() {
+                let mut slot = (eh as usize) & mask;
+                while index[slot] != EMPTY {
+                    slot = (slot + 1) & mask;
+                }
+                index[slot] = i;
+            }
+        } else if !index.is_empty() {
+            let mask = index.len() - 1;
+            let mut slot = (h as usize) & mask;
+            while index[slot] != EMPTY {
+                slot = (slot + 1) & mask;
+            }
+            index[slot] = count - 1;
+        }
+    }
+
     /// Parses one value at `self.pos` (no leading whitespace), nesting via an
     /// explicit stack.
     fn value(&mut self) -> Result<Value, JsonError> {
@@ -144,7 +241,9 @@ impl Parser<'_> {
                         self.pos += 1;
                         Value::Array(Vec::new())
                     } else {
-                        stack.push(Frame::Array(Vec::new()));
+                        stack.push(Frame::Array {
+                            start: self.items.len(),
+                        });
                         continue 'value;
                     }
                 }
@@ -160,11 +259,11 @@ impl Parser<'_> {
                         Value::Object(Vec::new())
                     } else {
                         let key = self.key()?;
-                        stack.push(Frame::Object(ObjectBuilder {
-                            entries: Vec::new(),
-                            index: None,
+                        stack.push(Frame::Object {
+                            start: self.entries.len(),
                             key,
-                        }));
+                            index: Vec::new(),
+                        });
                         continue 'value;
                     }
                 }
@@ -175,16 +274,15 @@ impl Parser<'_> {
             loop {
                 match stack.last_mut() {
                     None => return Ok(value),
-                    Some(Frame::Array(items)) => {
-                        items.push(value);
+                    Some(Frame::Array { start }) => {
+                        let start = *start;
+                        self.items.push(value);
                         self.skip_ws();
                         match self.peek() {
                             Some(b']') => {
                                 self.pos += 1;
-                                match stack.pop() {
-                                    Some(Frame::Array(items)) => value = Value::Array(items),
-                                    _ => unreachable!("top frame is an array"),
-                                }
+                                stack.pop();
+                                value = Value::Array(self.items.drain(start..).collect());
                             }
                             Some(b',') => {
                                 self.pos += 1;
@@ -194,21 +292,25 @@ impl Parser<'_> {
                             _ => return Err(self.err(self.pos, "Expecting ',' delimiter")),
                         }
                     }
-                    Some(Frame::Object(object)) => {
-                        object.insert(value);
+                    Some(Frame::Object { start, key, index }) => {
+                        let start = *start;
+                        let key = std::mem::take(key);
+                        self.insert(start, index, key, value);
                         self.skip_ws();
                         match self.peek() {
                             Some(b'}') => {
                                 self.pos += 1;
-                                match stack.pop() {
-                                    Some(Frame::Object(o)) => value = Value::Object(o.entries),
-                                    _ => unreachable!("top frame is an object"),
-                                }
+                                stack.pop();
+                                self.hashes.truncate(start);
+                                value = Value::Object(self.entries.drain(start..).collect());
                             }
                             Some(b',') => {
                                 self.pos += 1;
                                 self.skip_ws();
-                                object.key = self.key()?;
+                                let next = self.key()?;
+                                if let Some(Frame::Object { key, .. }) = stack.last_mut() {
+                                    *key = next;
+                                }
                                 continue 'value;
                             }
                             _ => return Err(self.err(self.pos, "Expecting ',' delimiter")),
@@ -330,7 +432,8 @@ impl Parser<'_> {
                 start,
                 &format!(
                     "Exceeds the limit ({INT_MAX_STR_DIGITS} digits) for integer string \
-                     conversion: value has {digits} digits"
+                     conversion: value has {digits} digits; use \
+                     sys.set_int_max_str_digits() to increase the limit"
                 ),
             ));
         }
@@ -349,10 +452,7 @@ impl Parser<'_> {
         let b = self.b;
         let quote = self.pos - 1;
         let mut i = self.pos;
-        let special = |c: u8| c == b'"' || c == b'\\' || c < 0x20;
-        while i < b.len() && !special(b[i]) {
-            i += 1;
-        }
+        i += plain_run(&b[i..]);
         if b.get(i) == Some(&b'"') {
             self.pos = i + 1;
             return Ok(PyString::from_wtf8_unchecked(b[quote + 1..i].to_vec()));
@@ -394,7 +494,10 @@ impl Parser<'_> {
                         // A high surrogate escape directly followed by a `\u`
                         // escape: joined when that one is a low surrogate,
                         // otherwise both stand alone (lone surrogates are kept).
+                        // (`_json.c` only looks when a character follows the
+                        // second escape.)
                         if (0xD800..=0xDBFF).contains(&cp)
+                            && i + 6 < b.len()
                             && b.get(i) == Some(&b'\\')
                             && b.get(i + 1) == Some(&b'u')
                         {
@@ -410,21 +513,21 @@ impl Parser<'_> {
                 c if c < 0x20 => return Err(self.err(i, "Invalid control character at")),
                 _ => {
                     let run = i;
-                    while i < b.len() && !special(b[i]) {
-                        i += 1;
-                    }
+                    i += plain_run(&b[i..]);
                     out.push_wtf8(&b[run..i]);
                 }
             }
         }
     }
 
-    /// Four hex digits at `at` (either case).
+    /// Four hex digits at `at` (either case). Like `_json.c`, a character
+    /// must follow them: `"\u0041` at the very end is an invalid escape, not
+    /// an unterminated string.
     fn hex4(&self, at: usize) -> Result<u32, JsonError> {
-        let digits = self
-            .b
-            .get(at..at + 4)
-            .ok_or_else(|| self.err(at - 1, "Invalid \\uXXXX escape"))?;
+        let digits = match self.b.get(at..at + 5) {
+            Some(d) => &d[..4],
+            None => return Err(self.err(at - 1, "Invalid \\uXXXX escape")),
+        };
         let mut cp = 0u32;
         for &d in digits {
             let v = match d {

@@ -192,9 +192,10 @@ fn integer_digit_limit_is_4300() {
     assert_eq!(ok(&max), int(&max));
     assert_eq!(ok(&format!("-{max}")), int(&format!("-{max}")));
     let e = message(format!("[{max}7]").as_bytes());
-    assert!(
-        e.starts_with("Exceeds the limit (4300 digits) for integer string conversion"),
-        "{e}"
+    assert_eq!(
+        e,
+        "Exceeds the limit (4300 digits) for integer string conversion: value has 4301 \
+         digits; use sys.set_int_max_str_digits() to increase the limit: line 1 column 2"
     );
     rejected(format!("-{max}7").as_bytes());
     // The limit is for integers only.
@@ -266,19 +267,40 @@ fn objects_and_duplicate_keys() {
         v,
         Value::Object(vec![("a".into(), int("3")), ("b".into(), int("2"))])
     );
-    // Also past the size where a hash index takes over.
+    // Also past the size where a hash index takes over (and is rebuilt).
     let mut doc = String::from("{");
-    for i in 0..40 {
-        doc.push_str(&format!("\"k{}\": {i}, ", i % 25));
+    for i in 0..150 {
+        doc.push_str(&format!("\"k{}\": {i}, ", i % 60));
     }
     doc.push_str("\"k0\": \"last\"}");
     let Value::Object(entries) = ok(&doc) else {
         panic!("not an object")
     };
-    assert_eq!(entries.len(), 25);
+    assert_eq!(entries.len(), 60);
     assert_eq!(entries[0], ("k0".into(), string("last")));
-    assert_eq!(entries[3], ("k3".into(), int("28")));
-    assert_eq!(entries[24], ("k24".into(), int("24")));
+    assert_eq!(entries[3], ("k3".into(), int("123")));
+    assert_eq!(entries[59], ("k59".into(), int("119")));
+    // Many distinct keys, nested objects sharing the scratch space.
+    let mut doc = String::from("[{\"x\": 1, \"y\": {\"x\": 2}}, {");
+    for i in 0..1000 {
+        doc.push_str(&format!("\"{i}\": {{\"{i}\": {i}, \"{i}\": -{i}}}, "));
+    }
+    doc.push_str("\"7\": 7}, 3]");
+    let Value::Array(items) = ok(&doc) else {
+        panic!("not an array")
+    };
+    assert_eq!(items.len(), 3);
+    assert_eq!(
+        python_str(&items[0]).to_string_lossy(),
+        "{'x': 1, 'y': {'x': 2}}"
+    );
+    let Value::Object(big) = &items[1] else {
+        panic!("not an object")
+    };
+    assert_eq!(big.len(), 1000);
+    assert_eq!(big[7], ("7".into(), int("7")));
+    assert_eq!(big[999].0, PyString::from("999"));
+    assert_eq!(python_str(&big[999].1).to_string_lossy(), "{'999': -999}");
     assert_eq!(ok("{}"), Value::Object(vec![]));
     assert_eq!(ok("{ }"), Value::Object(vec![]));
     assert_eq!(ok(r#"{"":0}"#), Value::Object(vec![("".into(), int("0"))]));
@@ -319,6 +341,35 @@ fn grammar_errors_read_like_python() {
     for &(doc, want) in cases {
         assert_eq!(message(doc.as_bytes()), want, "{doc:?}");
     }
+}
+
+#[test]
+fn error_lines_follow_universal_newlines() {
+    // Path.read_text turns "\r\n" and a lone "\r" into "\n" before json sees it.
+    assert_eq!(message(b"[1,\r\rx]"), "Expecting value: line 3 column 1");
+    assert_eq!(
+        message(b"[1,\r\n\r\n x]"),
+        "Expecting value: line 3 column 2"
+    );
+    assert_eq!(message(b"\n\r\n\rx"), "Expecting value: line 4 column 1");
+}
+
+#[test]
+fn unicode_escape_needs_a_following_character() {
+    // _json.c wants one more character after the four hex digits.
+    assert_eq!(
+        message(br#""\u0041"#),
+        "Invalid \\uXXXX escape: line 1 column 3"
+    );
+    assert_eq!(
+        message(br#""\ud800\udc00"#),
+        "Invalid \\uXXXX escape: line 1 column 9"
+    );
+    assert_eq!(
+        message(br#""\u0041\"#),
+        "Unterminated string starting at: line 1 column 1"
+    );
+    assert_eq!(ok(r#""\u0041""#), string("A"));
 }
 
 /// Most containers on one path from the root, counted without recursion.
