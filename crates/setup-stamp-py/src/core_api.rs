@@ -242,9 +242,14 @@ pub fn classify(err: &Error) -> (ErrorClass, String) {
     }
 }
 
-/// The message of a [`VersionError`] (Python raises `ValueError`).
+/// The message of the `ValueError` Python raises in place of a
+/// [`VersionError`] (`int()` refusing a numeric component).
 pub fn version_error_message(err: &VersionError) -> String {
-    format!("{err:?}")
+    match err {
+        VersionError::DigitLimit { digits, .. } => int_limit_message(format!(
+            "{INT_LIMIT_PREFIX}4300 digits) for integer string conversion: value has {digits} digits"
+        )),
+    }
 }
 
 #[cfg(test)]
