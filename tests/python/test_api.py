@@ -609,6 +609,29 @@ def test_read_stamp_invalid_utf8_raises_unicode_decode_error(raw) -> None:
     assert isinstance(caught.value, ValueError)
 
 
+def test_read_stamp_too_deep_raises_recursion_error() -> None:
+    """Nesting beyond the parser's limit: ``RecursionError``, as Python's json raises.
+
+    Python 3.12 gives up at about 1,500 levels; the core parses 10,000 (a
+    listed difference), so only deeper documents raise here.
+    """
+    path = put_stamp("[" * 20_000 + "]" * 20_000)
+    with pytest.raises(RecursionError):
+        setup_stamp.read_stamp(path)
+    assert needs_setup() is SetupVerdict.STAMP_CORRUPT
+
+
+def test_read_stamp_digit_limit_raises_value_error() -> None:
+    document = '{"version": 1, "packages": {"t": %s}}' % ("1" * 4301)
+    path = put_stamp(document)
+    with pytest.raises(ValueError) as expected:
+        json.loads(document)
+    with pytest.raises(ValueError) as caught:
+        setup_stamp.read_stamp(path)
+    assert type(caught.value) is ValueError
+    assert str(caught.value) == str(expected.value)
+
+
 def test_read_stamp_missing_file_raises_file_not_found(tmp_path) -> None:
     missing = tmp_path / "missing.stamp"
     with pytest.raises(FileNotFoundError) as caught:
