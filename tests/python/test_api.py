@@ -211,6 +211,17 @@ def test_patched_stamp_path_is_used(monkeypatch, tmp_path) -> None:
     assert clear_stamp() is False
 
 
+def test_patched_module_constants_are_used(monkeypatch, site, isolated_root) -> None:
+    site.install_all({"terok": "1.0", "extra-tool": "3.0"})
+    monkeypatch.setattr(setup_stamp, "_TRACKED_PACKAGES", ("extra-tool",))
+    monkeypatch.setattr(setup_stamp, "_STAMP_FILENAME", "other.stamp")
+    assert setup_stamp.installed_versions() == {"extra-tool": "3.0"}
+    assert stamp_path() == isolated_root / "other.stamp"
+    assert write_stamp() == isolated_root / "other.stamp"
+    assert needs_setup() is SetupVerdict.OK
+    assert clear_stamp() is True
+
+
 def test_installed_none_version_raises_type_error_when_reached(monkeypatch) -> None:
     """A distribution without ``Version``: the reference's comparison raises ``TypeError``."""
     put_stamp(stamp_of({"terok": "1.0"}))

@@ -75,7 +75,7 @@ def stamp_path():
     (``/var/lib/terok`` for real root, the user data directory otherwise).
     Returns a :class:`pathlib.Path`.
     """
-    return _native.stamp_path()
+    return _native.stamp_path(_ecosystem())
 
 
 def needs_setup() -> SetupVerdict:
@@ -94,7 +94,7 @@ def needs_setup() -> SetupVerdict:
         and _compare is _ORIGINAL_COMPARE
         and _compare_versions is _ORIGINAL_COMPARE_VERSIONS
     ):
-        return _VERDICTS[_native.needs_setup(_sys.path)]
+        return _VERDICTS[_native.needs_setup(_sys.path, _ecosystem())]
     return _needs_setup_composed()
 
 
@@ -109,7 +109,7 @@ def write_stamp():
     """
     installed = _installed_override()
     if installed is None and stamp_path is _ORIGINAL_STAMP_PATH:
-        return _native.write_stamp(_sys.path)
+        return _native.write_stamp(_sys.path, _ecosystem())
     path = stamp_path()
     if installed is None:
         installed = installed_versions
@@ -124,7 +124,7 @@ def clear_stamp() -> bool:
     remove it (a directory at the path, no permission) raises ``OSError``.
     """
     if stamp_path is _ORIGINAL_STAMP_PATH:
-        return _native.clear_stamp()
+        return _native.clear_stamp(_ecosystem())
     try:
         stamp_path().unlink()
     except FileNotFoundError:
@@ -143,7 +143,7 @@ def installed_versions() -> dict[str, str]:
     them.  Missing packages are left out.  A distribution whose metadata has
     no ``Version`` maps to ``None``, as in the reference.
     """
-    return _native.installed_versions(_sys.path)
+    return _native.installed_versions(_sys.path, _ecosystem())
 
 
 def read_stamp(path) -> dict[str, str]:
@@ -212,6 +212,14 @@ _ORIGINAL_READ_STAMP = read_stamp
 _ORIGINAL_INSTALLED_VERSIONS = installed_versions
 _ORIGINAL_COMPARE = _compare
 _ORIGINAL_COMPARE_VERSIONS = _compare_versions
+
+
+def _ecosystem():
+    """``None`` for the reference ecosystem; the native tuple when a test
+    patched ``_TRACKED_PACKAGES`` or ``_STAMP_FILENAME`` on this module."""
+    if _TRACKED_PACKAGES is _native.TEROK_TRACKED and _STAMP_FILENAME is _native.TEROK_FILE_NAME:
+        return None
+    return (_native.TEROK_NAMESPACE, tuple(_TRACKED_PACKAGES), _STAMP_FILENAME)
 
 
 def _installed_override():

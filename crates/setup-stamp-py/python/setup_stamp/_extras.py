@@ -8,7 +8,7 @@ import sys as _sys
 from enum import Enum as _Enum
 
 from . import _native
-from . import _VERDICTS, SetupVerdict, _installed_override
+from . import _VERDICTS, SetupVerdict, _ecosystem, _installed_override
 
 
 class PackageChange(_Enum):
@@ -108,8 +108,8 @@ def check_report() -> Report:
     """
     override = _installed_override()
     if override is None:
-        return _report(_native.check(_sys.path))
-    return _report(_native.check(_sys.path, None, list(override().items())))
+        return _report(_native.check(_sys.path, _ecosystem()))
+    return _report(_native.check(_sys.path, _ecosystem(), list(override().items())))
 
 
 class Ecosystem:
