@@ -1,0 +1,116 @@
+//! Command-line arguments.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use setup_stamp::environment::{self, Environment, EnvironmentError};
+use setup_stamp::{Ecosystem, SetupStamp};
+
+const AFTER_HELP: &str = "\
+Exit codes (terok's contract):
+  0  ok: the stamp matches the installed versions
+  3  first_run, stale_after_update or stamp_corrupt: run `terok setup`
+  4  stale_after_downgrade: upgrade back, or remove the stamp at your own risk
+  1  no verdict could be reached (the reason is printed)
+  2  usage error
+
+Examples:
+  setup-stamp check                      # verdict for the environment terok runs in
+  setup-stamp check --json               # machine-readable report
+  setup-stamp --python ~/.venvs/terok check
+  setup-stamp --sys-path /opt/site-packages versions
+  setup-stamp write                      # after a successful `terok setup`
+  setup-stamp path                       # where the stamp lives";
+
+/// Is `terok setup` needed? Compares the setup stamp with the installed
+/// package versions, exactly as terok_sandbox.setup_stamp does.
+#[derive(Debug, Parser)]
+#[command(name = "setup-stamp", version, about, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// Search this directory for installed distributions (repeatable, in
+    /// order; replaces environment discovery).
+    #[arg(long = "sys-path", value_name = "DIR", global = true)]
+    pub sys_path: Vec<PathBuf>,
+
+    /// Use the environment of this Python: a virtual environment directory or
+    /// an interpreter.
+    #[arg(long, value_name = "PATH", global = true, conflicts_with = "sys_path")]
+    pub python: Option<PathBuf>,
+
+    /// Print how the Python environment was found (on stderr).
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Compare the stamp with the installed versions and print the verdict.
+    #[command(after_help = "\
+Exit codes: 0 ok; 3 first_run, stale_after_update, stamp_corrupt; 4 stale_after_downgrade; 1 error.
+
+Examples:
+  setup-stamp check
+  setup-stamp check --json | jq .verdict")]
+    Check {
+        /// Print one JSON object: verdict, stamp_path, stamped, installed, changes.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Record the installed versions in the stamp (after a successful setup).
+    #[command(after_help = "Prints the stamp's path.\n\nExample:\n  setup-stamp write")]
+    Write,
+    /// Remove the stamp (exit 0 whether or not there was one).
+    #[command(after_help = "Example:\n  setup-stamp clear")]
+    Clear,
+    /// Print where the stamp lives.
+    #[command(after_help = "Example:\n  cat \"$(setup-stamp path)\"")]
+    Path,
+    /// Print the installed versions of the tracked packages.
+    #[command(
+        after_help = "Examples:\n  setup-stamp versions\n  setup-stamp --python /opt/venv versions --json"
+    )]
+    Versions {
+        /// Print a JSON object {package: version}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the stamp's content and the comparison report.
+    #[command(after_help = "Examples:\n  setup-stamp show\n  setup-stamp show --json")]
+    Show {
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print how the Python environment was found and its search path.
+    #[command(
+        after_help = "Examples:\n  setup-stamp env\n  setup-stamp --python /usr/bin/python3 env --json"
+    )]
+    Env {
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+impl Cli {
+    /// The Python environment whose distributions are compared.
+    pub fn environment(&self) -> Result<Environment, EnvironmentError> {
+        let ecosystem = Ecosystem::terok();
+        let request = environment::DiscoveryRequest {
+            sys_path: (!self.sys_path.is_empty()).then(|| self.sys_path.clone()),
+            python: self.python.clone(),
+            tracked_packages: ecosystem.tracked_packages.clone(),
+        };
+        environment::discover(&request)
+    }
+
+    /// The library handle for this invocation.
+    pub fn setup_stamp(&self, env: &Environment) -> SetupStamp {
+        SetupStamp::new(Ecosystem::terok()).with_search_path(env.search_path.iter().cloned())
+    }
+}
