@@ -58,6 +58,15 @@ CORRUPT = [
 
 
 def _stamp_document(rng: random.Random, installed: dict) -> bytes:
+    if rng.random() < 0.35:
+        # Derived from the install: same or older versions (update / ok).
+        members = [
+            f"{json.dumps(name)}: {json.dumps(version if rng.random() < 0.6 else '0.0.1')}"
+            for name, version in installed.items()
+            if version is not None and rng.random() < 0.8
+        ]
+        rng.shuffle(members)
+        return ('{"version": 1, "packages": {' + ", ".join(members) + "}}").encode("utf-8")
     names = [n for n in TRACKED + ["Terok", "terok_sandbox", "other"] if rng.random() < 0.45]
     rng.shuffle(names)
     members = []

@@ -1,44 +1,34 @@
 //! The one place this crate touches the core library.
 //!
 //! Every call into `setup_stamp` goes through a function here, so a change of
-//! the core's API is a change of one line in this file. Entry points the core
-//! does not offer yet are marked `PENDING(core)` with the signature this
-//! module expects; until they land they delegate to the nearest existing
-//! call or stop with a clear message.
+//! the core's API is a change of one line in this file. It also decides which
+//! Python exception each core error becomes ([`classify`]).
 
 use std::cmp::Ordering;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
+use setup_stamp::distributions::DistributionError;
+use setup_stamp::location::pathlib::ExpandError;
+use setup_stamp::location::LocationError;
 use setup_stamp::pyjson::{JsonError, PyString};
+use setup_stamp::stamp::StampReadError;
 use setup_stamp::stamp::{self, StampFormatError, StampWriteError};
+use setup_stamp::verdict::CompareError;
 use setup_stamp::verdict::{InstalledPackage, Report, SetupVerdict};
 use setup_stamp::version::{self, VersionError};
 use setup_stamp::{Ecosystem, Error, SetupStamp};
 
 /// The reference ecosystem's namespace.
-pub const TEROK_NAMESPACE: &str = "terok";
+pub const TEROK_NAMESPACE: &str = setup_stamp::TEROK_NAMESPACE;
 /// The reference ecosystem's tracked packages, in order.
-pub const TEROK_TRACKED: [&str; 5] = [
-    "terok",
-    "terok-executor",
-    "terok-sandbox",
-    "terok-shield",
-    "terok-clearance",
-];
+pub const TEROK_TRACKED: [&str; 5] = setup_stamp::TEROK_TRACKED_PACKAGES;
 /// The reference ecosystem's stamp file name.
-pub const TEROK_FILE_NAME: &str = "setup.stamp";
+pub const TEROK_FILE_NAME: &str = setup_stamp::STAMP_FILE_NAME;
 
 /// The reference ecosystem (`terok`, its five packages, `setup.stamp`).
-///
-/// PENDING(core): `Ecosystem::terok() -> Ecosystem`; built from the public
-/// fields until then.
 pub fn terok_ecosystem() -> Ecosystem {
-    Ecosystem {
-        namespace: TEROK_NAMESPACE.to_owned(),
-        tracked_packages: TEROK_TRACKED.iter().map(|s| (*s).to_owned()).collect(),
-        file_name: TEROK_FILE_NAME.to_owned(),
-    }
+    Ecosystem::terok()
 }
 
 /// An ecosystem from its three parts.
@@ -68,20 +58,17 @@ pub fn needs_setup(stamp: &SetupStamp) -> Result<SetupVerdict, Error> {
     stamp.needs_setup()
 }
 
-/// `SetupStamp::check`.
+/// `SetupStamp::check`, the report part.
 pub fn check(stamp: &SetupStamp) -> Result<Report, Error> {
-    stamp.check()
+    stamp.check().map(|check| check.report)
 }
 
 /// The report with installed versions supplied by the caller instead of
 /// read from the search path (a monkeypatched `installed_versions`).
-///
-/// PENDING(core): `SetupStamp::check_with(&self, installed: &[InstalledPackage])
-/// -> Result<Report, Error>`; it must not consult `installed` before the stamp
-/// was read successfully (the reference calls `installed_versions()` only
-/// then). Until it exists this stops with a message.
-pub fn check_with(_stamp: &SetupStamp, _installed: &[InstalledPackage]) -> Result<Report, Pending> {
-    Err(Pending("SetupStamp::check_with"))
+pub fn check_with(stamp: &SetupStamp, installed: &[InstalledPackage]) -> Result<Report, Error> {
+    stamp
+        .check_with_installed(installed)
+        .map(|check| check.report)
 }
 
 /// `SetupStamp::write_stamp`.
@@ -194,22 +181,6 @@ pub fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
     std::fs::read(path)
 }
 
-/// A core entry point this crate needs that the core does not offer yet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Pending(pub &'static str);
-
-impl std::fmt::Display for Pending {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "setup_stamp core entry point {} is not available in this build",
-            self.0
-        )
-    }
-}
-
-impl std::error::Error for Pending {}
-
 /// What Python exception a core [`Error`] becomes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ErrorClass {
@@ -230,16 +201,93 @@ pub enum ErrorClass {
     Runtime,
 }
 
-/// Classifies a core error and gives its message.
-///
-/// PENDING(core): `ecosystem::Error` is a placeholder; map its variants here
-/// once it has them (I/O errors with errno and path → `Os`; over-long
-/// version numbers → `Value`; a missing `Version` → `Type`; unknown
-/// `~user` → `Key`; home lookup failure and symlink loops → `Runtime`).
+/// The Python exception the reference raises where the core gives `err`,
+/// and its message.
 pub fn classify(err: &Error) -> (ErrorClass, String) {
-    match err {
-        Error::Placeholder => (ErrorClass::Runtime, format!("{err:?}")),
+    let message = err.to_string();
+    let class = match err {
+        Error::Location(e) => return classify_location(e),
+        Error::Read(StampReadError::Stat { path, errno }) => os(*errno as i32, path),
+        Error::Distributions(e) => match e {
+            DistributionError::Read { path, source } => match source.raw_os_error() {
+                Some(errno) => ErrorClass::Os {
+                    errno,
+                    filename: Some(path.clone()),
+                },
+                None => ErrorClass::Runtime,
+            },
+            // UnicodeDecodeError and "A distribution name is required." are
+            // ValueErrors.
+            DistributionError::EmptyName | DistributionError::InvalidUtf8 { .. } => {
+                ErrorClass::Value
+            }
+            // zipfile's BadZipFile, zlib.error, NotImplementedError: no
+            // common base but Exception.
+            _ => ErrorClass::Runtime,
+        },
+        Error::Compare(CompareError::MissingInstalledVersion { .. }) => {
+            // packaging's Version(None).
+            return (
+                ErrorClass::Type,
+                "expected string or bytes-like object, got 'NoneType'".to_owned(),
+            );
+        }
+        Error::Compare(CompareError::Version { source, .. }) => {
+            return (ErrorClass::Value, version_error_message(source));
+        }
+        Error::Write(e) => os(e.errno as i32, &e.path),
+        Error::Clear(e) => os(e.errno as i32, &e.path),
+    };
+    (class, message)
+}
+
+/// `OSError` for `errno` about `path`.
+fn os(errno: i32, path: &Path) -> ErrorClass {
+    ErrorClass::Os {
+        errno,
+        filename: Some(path.to_path_buf()),
     }
+}
+
+/// Location errors: pathlib's `expanduser` and `resolve` raise
+/// `RuntimeError`; a NUL in a path is a `ValueError`; I/O errors are
+/// `OSError`s.
+fn classify_location(err: &LocationError) -> (ErrorClass, String) {
+    let message = err.to_string();
+    let class = match err {
+        LocationError::Expand { cause, .. } => match cause {
+            ExpandError::NulInName(_) => {
+                return (ErrorClass::Value, "embedded null character".to_owned())
+            }
+            _ => {
+                return (
+                    ErrorClass::Runtime,
+                    "Could not determine home directory.".to_owned(),
+                )
+            }
+        },
+        LocationError::NulInPath { .. } => {
+            return (ErrorClass::Value, "embedded null byte".to_owned())
+        }
+        LocationError::ReadLink { path, source } => match source.raw_os_error() {
+            Some(errno) => ErrorClass::Os {
+                errno,
+                filename: Some(path.clone()),
+            },
+            None => ErrorClass::Runtime,
+        },
+        LocationError::CurrentDir { source } => match source.raw_os_error() {
+            Some(errno) => ErrorClass::Os {
+                errno,
+                filename: None,
+            },
+            None => ErrorClass::Runtime,
+        },
+        // /proc/self/uid_map not ASCII: UnicodeDecodeError.
+        LocationError::UidMap => ErrorClass::Value,
+        _ => ErrorClass::Runtime,
+    };
+    (class, message)
 }
 
 /// The message of the `ValueError` Python raises in place of a
@@ -307,11 +355,5 @@ mod tests {
         ));
         let deep = [vec![b'['; 20_000], vec![b']'; 20_000]].concat();
         assert_eq!(parse_stamp(&deep), Err(StampFailure::TooDeep));
-    }
-
-    #[test]
-    fn pending_names_the_entry_point() {
-        let msg = Pending("SetupStamp::check_with").to_string();
-        assert!(msg.contains("SetupStamp::check_with"));
     }
 }

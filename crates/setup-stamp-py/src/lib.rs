@@ -18,7 +18,7 @@ pub mod core_api;
 
 use std::path::PathBuf;
 
-use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 
@@ -74,7 +74,7 @@ fn check<'py>(
         Some(list) => {
             let installed = installed_arg(list)?;
             py.detach(|| core_api::check_with(&stamp, &installed))
-                .map_err(|e| PyRuntimeError::new_err(e.to_string()))?
+                .map_err(|e| core_error(py, &e))?
         }
     };
     let rows = PyList::empty(py);
