@@ -574,6 +574,9 @@ def test_read_stamp_shape_errors_are_value_errors_with_the_reference_text(docume
         "   ",
         '{"version": 1,',
         '{"version": 1}\n\n  x',
+        '{"version": 1}\r\n\r\n  x',
+        '{"version": 1}\r\r  x',
+        "\r\n \r\n",
         '{\n  "a": 1\n  "b": 2\n}',
         '{"a": "\\x"}',
         '{"é": tru}',
@@ -587,7 +590,7 @@ def test_read_stamp_shape_errors_are_value_errors_with_the_reference_text(docume
 def test_read_stamp_bad_json_raises_json_decode_error_like_json_loads(document) -> None:
     path = put_stamp(document)
     with pytest.raises(json.JSONDecodeError) as expected:
-        json.loads(document)
+        json.loads(path.read_text(encoding="utf-8"))  # the reference's read
     with pytest.raises(json.JSONDecodeError) as caught:
         setup_stamp.read_stamp(path)
     got, want = caught.value, expected.value

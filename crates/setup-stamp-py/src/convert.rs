@@ -115,10 +115,24 @@ pub fn core_error(py: Python<'_>, err: &Error) -> PyErr {
     match class {
         ErrorClass::Os { errno, filename } => os_error(py, errno, filename.as_deref()),
         ErrorClass::Value => PyValueError::new_err(message),
+        ErrorClass::UnicodeDecode { path } => unicode_decode_error(py, &path, message),
         ErrorClass::Type => PyTypeError::new_err(message),
         ErrorClass::Key => PyKeyError::new_err(message),
         ErrorClass::Runtime => PyRuntimeError::new_err(message),
     }
+}
+
+/// The `UnicodeDecodeError` Python raises reading `path` as UTF-8: the file
+/// is decoded again by Python itself, so position and reason are Python's.
+/// Falls back to a `ValueError` with `message` when the file cannot be read
+/// (a member of a zip archive) or now decodes.
+fn unicode_decode_error(py: Python<'_>, path: &Path, message: String) -> PyErr {
+    if let Ok(bytes) = std::fs::read(path) {
+        if let Err(err) = PyBytes::new(py, &bytes).call_method1("decode", ("utf-8",)) {
+            return err;
+        }
+    }
+    PyValueError::new_err(message)
 }
 
 #[cfg(test)]

@@ -193,6 +193,12 @@ pub enum ErrorClass {
     },
     /// `ValueError` (e.g. a version number of more than 4,300 digits).
     Value,
+    /// `UnicodeDecodeError` for the (metadata) file at `path`; the binding
+    /// re-decodes the file to raise exactly Python's exception.
+    UnicodeDecode {
+        /// The file that is not UTF-8.
+        path: PathBuf,
+    },
     /// `TypeError` (an installed distribution without a `Version`).
     Type,
     /// `KeyError` (`~user` for an unknown user).
@@ -216,11 +222,11 @@ pub fn classify(err: &Error) -> (ErrorClass, String) {
                 },
                 None => ErrorClass::Runtime,
             },
-            // UnicodeDecodeError and "A distribution name is required." are
-            // ValueErrors.
-            DistributionError::EmptyName | DistributionError::InvalidUtf8 { .. } => {
-                ErrorClass::Value
+            DistributionError::InvalidUtf8 { path, .. } => {
+                ErrorClass::UnicodeDecode { path: path.clone() }
             }
+            // "A distribution name is required."
+            DistributionError::EmptyName => ErrorClass::Value,
             // zipfile's BadZipFile, zlib.error, NotImplementedError: no
             // common base but Exception.
             _ => ErrorClass::Runtime,

@@ -164,7 +164,9 @@ def read_stamp(path) -> dict[str, str]:
         raise ValueError("stamp is not valid UTF-8")  # unreachable: Python agrees
     if kind == 2:
         _, raw, message, line, column = result
-        text = raw.decode("utf-8")
+        # The document json.loads saw: read_text decodes with universal
+        # newlines (CRLF and CR become LF); positions count in that text.
+        text = raw.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
         raise _json_error(message, text, _char_position(text, line, column))
     if kind == 3:
         raise RecursionError("maximum recursion depth exceeded while decoding a JSON document")
