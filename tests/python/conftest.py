@@ -6,14 +6,9 @@ so a real stamp on the machine can never influence (or be touched by) a test.
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import sys
-from pathlib import Path
-
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from binding_support import FakeSite, load_reference
 
 
 @pytest.fixture(autouse=True)
@@ -28,38 +23,6 @@ def isolated_root(tmp_path, monkeypatch):
     return root
 
 
-class FakeSite:
-    """A directory of ``*.dist-info`` entries put at the front of ``sys.path``."""
-
-    def __init__(self, root: Path):
-        self.root = root
-
-    def _entry(self, name: str) -> Path:
-        normalised = name.replace("-", "_").replace(".", "_")
-        return self.root / f"{normalised}-0.dist-info"
-
-    def install(self, name: str, version: str | None) -> None:
-        """Install (or re-version) distribution *name*; ``None``: no ``Version`` header."""
-        entry = self._entry(name)
-        entry.mkdir(parents=True, exist_ok=True)
-        lines = ["Metadata-Version: 2.1", f"Name: {name}"]
-        if version is not None:
-            lines.append(f"Version: {version}")
-        (entry / "METADATA").write_text("\n".join(lines) + "\n", encoding="utf-8")
-
-    def install_all(self, versions: dict[str, str | None]) -> None:
-        """Install every ``{name: version}``."""
-        for name, version in versions.items():
-            self.install(name, version)
-
-    def remove(self, name: str) -> None:
-        """Uninstall distribution *name*."""
-        entry = self._entry(name)
-        for child in entry.iterdir():
-            child.unlink()
-        entry.rmdir()
-
-
 @pytest.fixture
 def site(tmp_path, monkeypatch) -> FakeSite:
     """An empty fake ``site-packages`` at the front of ``sys.path``."""
@@ -67,31 +30,6 @@ def site(tmp_path, monkeypatch) -> FakeSite:
     root.mkdir()
     monkeypatch.syspath_prepend(str(root))
     return FakeSite(root)
-
-
-def load_reference():
-    """The pure-Python reference module, or ``None`` when it cannot be loaded.
-
-    ``tests/differential/reference.py`` (overridable with the environment
-    variable ``SETUP_STAMP_REFERENCE``) re-implements
-    ``terok_sandbox.setup_stamp`` on the real libraries (packaging,
-    platformdirs, ruamel.yaml), which must be installed.
-    """
-    location = os.environ.get("SETUP_STAMP_REFERENCE") or str(
-        REPO_ROOT / "tests" / "differential" / "reference.py"
-    )
-    if not Path(location).is_file():
-        return None
-    if "setup_stamp_reference" in sys.modules:
-        return sys.modules["setup_stamp_reference"]
-    spec = importlib.util.spec_from_file_location("setup_stamp_reference", location)
-    module = importlib.util.module_from_spec(spec)
-    try:
-        spec.loader.exec_module(module)
-    except ImportError:
-        return None
-    sys.modules["setup_stamp_reference"] = module
-    return module
 
 
 @pytest.fixture

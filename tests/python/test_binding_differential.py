@@ -30,7 +30,7 @@ from pathlib import Path
 import pytest
 
 import setup_stamp
-from conftest import REPO_ROOT, FakeSite
+from binding_support import REPO_ROOT, FakeSite
 
 TRACKED = list(setup_stamp._TRACKED_PACKAGES)
 
@@ -187,9 +187,11 @@ def enter_scenario(sc: dict, root: Path, monkeypatch) -> None:
         if value is None:
             monkeypatch.delenv(key, raising=False)
         else:
-            monkeypatch.setenv(key, value.replace("{root}", str(root)))
+            # bytes values (non-UTF-8 environments) reach os.environ through
+            # surrogateescape, which encodes them back to the same bytes.
+            monkeypatch.setenv(key, os.fsdecode(value).replace("{root}", str(root)))
     monkeypatch.chdir(root / sc["cwd"])
-    search = [entry.replace("{root}", str(root)) for entry in sc["search_path"]]
+    search = [os.fsdecode(entry).replace("{root}", str(root)) for entry in sc["search_path"]]
     # Only the scenario's entries count: drop the interpreter's own.
     monkeypatch.setattr(sys, "path", search)
 
