@@ -67,7 +67,7 @@ _STAMP_FILENAME = _native.TEROK_FILE_NAME
 _TRACKED_PACKAGES: tuple[str, ...] = _native.TEROK_TRACKED
 
 
-def stamp_path():
+def stamp_path() -> "pathlib.Path":
     """Return the canonical on-disk location of the setup stamp.
 
     ``$TEROK_ROOT/setup.stamp`` when ``TEROK_ROOT`` is set; else under
@@ -98,7 +98,7 @@ def needs_setup() -> SetupVerdict:
     return _needs_setup_composed()
 
 
-def write_stamp():
+def write_stamp() -> "pathlib.Path":
     """Capture the currently-installed versions to disk and return the path.
 
     The stamp is ``{"completed_at": <UTC, seconds>, "packages": {...},
