@@ -20,8 +20,18 @@
 //!   here; ruamel builds a self-referencing object;
 //! - escapes of surrogates (`"\ud800"`, and `"\ud83d\ude00"`, which ruamel keeps
 //!   as two lone surrogates) are errors here: a Rust string cannot hold them;
-//! - NEL (U+0085), LINE SEPARATOR and PARAGRAPH SEPARATOR are ordinary characters
-//!   here; ruamel's scanner treats them as line breaks in some places;
+//! - NEL (U+0085) and CR are read as ruamel reads them (see `nel_to_breaks`:
+//!   a line break for the scanner, but past a NEL the reader keeps the line and the
+//!   column), except: a NEL ending a block scalar's line followed by a comment
+//!   (ruamel ends the scalar and skips the comment; an error here) or by spaces
+//!   under `|+` (ruamel keeps no more line breaks), a NEL after a block scalar's
+//!   indentation indicator, two NELs inside one implicit key, and a CR before the
+//!   `:` of a flow mapping entry;
+//! - LINE SEPARATOR and PARAGRAPH SEPARATOR are ordinary characters here. ruamel's
+//!   scanner takes them as line breaks kept in scalar values (`a: b\u{2028} c` is
+//!   `'b\u{2028}c'`, white space around them is trimmed, `k:\u{2028}  x: 1` is a
+//!   nested mapping); where no white space or indentation is involved the result
+//!   is the same;
 //! - a top-level block scalar whose content starts at column 0 or with a tab, and
 //!   `...` lines inside a top-level block scalar, are read differently (such a
 //!   document is not a mapping, so a config layer fails either way);
@@ -559,7 +569,7 @@ fn nel_to_breaks(text: &str) -> Result<(std::borrow::Cow<'_, str>, Vec<usize>), 
                             message: format!("found unexpected document separator {marker}"),
                         });
                     }
-                    out.extend(std::iter::repeat(' ').take(col));
+                    out.extend(std::iter::repeat_n(' ', col));
                     padded.push(line);
                 }
             }
@@ -1701,6 +1711,24 @@ mod tests {
         assert!(load(&block(MAX_DEPTH)).is_ok());
         assert_eq!(load(&block(MAX_DEPTH + 1)).unwrap_err(), YamlError::TooDeep);
         assert_eq!(load(&block(5000)).unwrap_err(), YamlError::TooDeep);
+    }
+
+    #[test]
+    fn nel_is_a_line_break_that_keeps_the_column() {
+        assert_eq!(s("a: x\u{85}y\n"), "{'a': 'x y'}");
+        assert_eq!(s("a: x\u{85}\n"), "{'a': 'x'}");
+        assert_eq!(s("a: 'x\u{85}y'\n"), "{'a': 'x y'}");
+        assert_eq!(s("a: \"x\u{85}\u{85}y\"\n"), "{'a': 'x\\ny'}");
+        assert_eq!(s("paths:\u{85}  root: /x\n"), "{'paths': {'root': '/x'}}");
+        assert_eq!(s("a\u{85}b: c\n"), "{'a b': 'c'}");
+        assert_eq!(s("a: [1,\u{85}2]\n"), "{'a': [1, 2]}");
+        assert_eq!(s("a: x\r\u{85}y\n"), "{'a': 'x\\ny'}");
+        assert_eq!(s("k: |\n  x\u{85}\n"), "{'k': 'x\\n'}");
+        // The next line's column is past the NEL's: not the mapping's indentation.
+        assert!(s("a: 1\u{85}b: 2\n").starts_with("error"));
+        assert!(s("k: |\n  x\u{85}y\n").starts_with("error"));
+        assert!(s("a: x\u{85}---\n").starts_with("error"));
+        assert!(s("a: 1 # c\u{85}b: 2\n").starts_with("error"));
     }
 
     #[test]
