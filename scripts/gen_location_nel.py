@@ -41,6 +41,7 @@ TEMPLATES = [
     "k: |\n{B}  x\n", "k: >\n  x{B}\n", "k: >\n  x{B}\n  y\n", "k: |+\n  x{B}\n\n", "k: |-\n  x{B}\n",
     "k: |\n  x{B}# c\n", "k: |\n  x{B}  # c\n", "k: |\n  x{B}\nj: 1\n", "k: |\n  x{B}{B}\nj: 1\n",
     "k: |\n  x{B}   \n", "k: |+\n  x{B}   \n\n", "k: |\n  x\n  {B}\n", "k: |\n  x\n{B}\n  y\n",
+    "k: |+\n  x{B}# c\n\n", "k: |\n  x{B}# c\n  \nj: 1\n",
     "k: | # c{B}  x\n", "k: |2{B}   x\n", "k: >\n  a\n  b{B}\n", "k: |\n  x{B}", "k: |+\n  x{B}\n  \n",
     "- |\n  x{B}\n- y\n", "--- |\n  x{B}\n",
     # comments

@@ -10,12 +10,12 @@ use std::path::Path;
 
 /// Rows whose text we knowingly answer differently (listed in the `yaml` module docs):
 /// a recursive alias, surrogate escapes (a Rust string cannot hold them), and a few
-/// NEL / CR corners (a NEL inside a block scalar followed by a comment, by spaces
-/// under `|+`, or after an indentation indicator; a CR before `:` in a flow mapping).
+/// NEL / CR corners (a NEL inside a block scalar followed by spaces or a comment
+/// under `|+`, or after an indentation indicator; a CR before `:` in a flow
+/// mapping).
 const KNOWN_DIFFERENCES: &[&str] = &[
-    "k: |\n  x\u{85}# c\n",
-    "k: |\n  x\u{85}  # c\n",
     "k: |+\n  x\u{85}   \n\n",
+    "k: |+\n  x\u{85}# c\n\n",
     "k: |2\u{85}   x\n",
     "a: {b\r: 1}\n",
     "a: &x [*x]\n",

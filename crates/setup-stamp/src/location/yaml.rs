@@ -22,9 +22,9 @@
 //!   as two lone surrogates) are errors here: a Rust string cannot hold them;
 //! - NEL (U+0085) and CR are read as ruamel reads them (see `nel_to_breaks`:
 //!   a line break for the scanner, but past a NEL the reader keeps the line and the
-//!   column), except: a NEL ending a block scalar's line followed by a comment
-//!   (ruamel ends the scalar and skips the comment; an error here) or by spaces
-//!   under `|+` (ruamel keeps no more line breaks), a NEL after a block scalar's
+//!   column), except: a NEL ending a block scalar's line followed by spaces under
+//!   `|+` (ruamel keeps no more line breaks; a comment after it keeps them here),
+//!   a NEL after a block scalar's
 //!   indentation indicator, two NELs inside one implicit key, and a CR before the
 //!   `:` of a flow mapping entry;
 //! - LINE SEPARATOR and PARAGRAPH SEPARATOR are ordinary characters here. ruamel's
@@ -271,13 +271,18 @@ fn compose(
             }
             Event::Scalar(..) => {
                 let content = block_content_start(&chars, start);
-                if nel_in_block_scalar(&chars, content, end, &nel_starts) {
+                if let Some(nel) = nel_in_block_scalar(&chars, content, end, &nel_starts) {
+                    if only_comment_follows(&chars, nel, end) {
+                        return Err(YamlError::Syntax {
+                            line: chars[..nel].iter().filter(|c| **c == '\n').count() + 1,
+                            col: 1,
+                            message: NEL_BLOCK_COMMENT.to_owned(),
+                        });
+                    }
                     return Err(YamlError::Syntax {
                         line: span.start.line(),
                         col: span.start.col() + 1,
-                        message: "expected <block end>, but found a token after a NEL \
-                                  ending a block scalar"
-                            .to_owned(),
+                        message: format!("{NEL_BLOCK_SCALAR} ending a block scalar"),
                     });
                 }
                 spans.quoted.push((content, end));
@@ -583,6 +588,10 @@ fn nel_to_breaks(text: &str) -> Result<(std::borrow::Cow<'_, str>, Vec<usize>), 
     Ok((std::borrow::Cow::Owned(out), padded))
 }
 
+/// Message of the error for a NEL ending a block scalar's line before a comment
+/// (the comment's line is blanked and the text parsed again).
+const NEL_BLOCK_COMMENT: &str = "a comment after a NEL ends the block scalar";
+
 /// Start of the message of the error for a NEL inside a block scalar.
 const NEL_BLOCK_SCALAR: &str = "expected <block end>, but found a token after a NEL";
 
@@ -649,13 +658,34 @@ fn line_starts_of(chars: &[char], lines: &[usize]) -> Vec<usize> {
         .collect()
 }
 
-fn nel_in_block_scalar(chars: &[char], content: usize, end: usize, nel_starts: &[usize]) -> bool {
-    nel_starts.iter().any(|&s| {
+fn nel_in_block_scalar(
+    chars: &[char],
+    content: usize,
+    end: usize,
+    nel_starts: &[usize],
+) -> Option<usize> {
+    nel_starts.iter().copied().find(|&s| {
         let brk = s.wrapping_sub(1);
         content < brk
             && brk < end.min(chars.len())
             && chars[content..brk].iter().any(|c| !matches!(c, ' ' | '\n'))
     })
+}
+
+/// Whether the line starting at `start` holds only a comment and the block scalar
+/// ending at `end` has only blank lines after it: ruamel, having ended the scalar
+/// at the NEL before the line, skips the comment and the blank lines.
+fn only_comment_follows(chars: &[char], start: usize, end: usize) -> bool {
+    let end = end.min(chars.len());
+    let line_end = chars[start..]
+        .iter()
+        .position(|c| *c == '\n')
+        .map_or(chars.len(), |p| start + p);
+    let first = chars[start..line_end].iter().find(|c| **c != ' ');
+    first == Some(&'#')
+        && chars[line_end.min(end)..end]
+            .iter()
+            .all(|c| matches!(c, ' ' | '\n'))
 }
 
 fn inside(ranges: &[(usize, usize)], i: usize) -> bool {
@@ -1640,6 +1670,13 @@ fn load_inner(text: &str, big_stack: bool) -> Result<Value, YamlError> {
                     indent_line(text, line)
                 } else if message.starts_with(NEL_BLOCK_SCALAR) {
                     None
+                } else if message == NEL_BLOCK_COMMENT {
+                    nel_lines.retain(|l| *l != line);
+                    let mut lines: Vec<&str> = text.split('\n').collect();
+                    if let Some(l) = lines.get_mut(line - 1) {
+                        *l = "";
+                    }
+                    Some(lines.join("\n"))
                 } else {
                     join_nel_line(text, line, &mut nel_lines, &mut moved_lines)
                 };
