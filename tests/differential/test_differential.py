@@ -96,11 +96,6 @@ EXPECTED_DIFFERENCES: dict[str, dict[str, str]] = {
 #: is open and fails as soon as it is fixed, so the row gets removed.  These
 #: are bugs, not intentional differences (those are EXPECTED_DIFFERENCES).
 KNOWN_DISAGREEMENTS: dict[str, str] = {
-    "config-file-c1-control": "ruamel.yaml treats NEL (U+0085) as a line break: a plain scalar 'a<NEL>b' folds to 'a b'",
-    "config-file-nel-single-quoted": "ruamel.yaml folds NEL (U+0085) inside a single-quoted scalar to a space",
-    "config-file-nel-double-quoted": "ruamel.yaml folds NEL (U+0085) inside a double-quoted scalar to a space",
-    "config-file-nel-trailing": "ruamel.yaml strips a trailing NEL (U+0085) from a plain scalar",
-    "config-file-nel-as-line-break": "ruamel.yaml accepts NEL (U+0085) as the line break between 'paths:' and its mapping",
 }
 
 SYSTEM_CONFIG = Path("/etc/terok/config.yml")

@@ -20,8 +20,18 @@
 //!   here; ruamel builds a self-referencing object;
 //! - escapes of surrogates (`"\ud800"`, and `"\ud83d\ude00"`, which ruamel keeps
 //!   as two lone surrogates) are errors here: a Rust string cannot hold them;
-//! - NEL (U+0085), LINE SEPARATOR and PARAGRAPH SEPARATOR are ordinary characters
-//!   here; ruamel's scanner treats them as line breaks in some places;
+//! - NEL (U+0085) and CR are read as ruamel reads them (see `nel_to_breaks`:
+//!   a line break for the scanner, but past a NEL the reader keeps the line and the
+//!   column), except: a NEL ending a block scalar's line followed by spaces under
+//!   `|+` (ruamel keeps no more line breaks; a comment after it keeps them here),
+//!   a NEL after a block scalar's
+//!   indentation indicator, two NELs inside one implicit key, and a CR before the
+//!   `:` of a flow mapping entry;
+//! - LINE SEPARATOR and PARAGRAPH SEPARATOR are ordinary characters here. ruamel's
+//!   scanner takes them as line breaks kept in scalar values (`a: b\u{2028} c` is
+//!   `'b\u{2028}c'`, white space around them is trimmed, `k:\u{2028}  x: 1` is a
+//!   nested mapping); where no white space or indentation is involved the result
+//!   is the same;
 //! - a top-level block scalar whose content starts at column 0 or with a tab, and
 //!   `...` lines inside a top-level block scalar, are read differently (such a
 //!   document is not a mapping, so a config layer fails either way);
@@ -235,6 +245,7 @@ fn compose(
     text: &str,
     version: Version,
     moved_lines: &[usize],
+    nel_lines: &[usize],
 ) -> Result<(Option<Rc<Node>>, usize), YamlError> {
     let mut max_depth = 0usize;
     let mut parser = Parser::new_from_str(text);
@@ -243,6 +254,7 @@ fn compose(
     let mut root: Option<Rc<Node>> = None;
     let mut documents = 0usize;
     let chars: Vec<char> = text.chars().collect();
+    let nel_starts = line_starts_of(&chars, nel_lines);
     let mut spans = Spans::default();
     let mut open: Vec<(usize, char, char)> = Vec::new();
 
@@ -257,7 +269,24 @@ fn compose(
                 // at the closing quote.
                 spans.quoted.push((start, quoted_end(&chars, start, end)));
             }
-            Event::Scalar(..) => spans.quoted.push((block_content_start(&chars, start), end)),
+            Event::Scalar(..) => {
+                let content = block_content_start(&chars, start);
+                if let Some(nel) = nel_in_block_scalar(&chars, content, end, &nel_starts) {
+                    if only_comment_follows(&chars, nel, end) {
+                        return Err(YamlError::Syntax {
+                            line: chars[..nel].iter().filter(|c| **c == '\n').count() + 1,
+                            col: 1,
+                            message: NEL_BLOCK_COMMENT.to_owned(),
+                        });
+                    }
+                    return Err(YamlError::Syntax {
+                        line: span.start.line(),
+                        col: span.start.col() + 1,
+                        message: format!("{NEL_BLOCK_SCALAR} ending a block scalar"),
+                    });
+                }
+                spans.quoted.push((content, end));
+            }
             Event::SequenceStart(..) => open.push((start, '[', ']')),
             Event::MappingStart(..) => open.push((start, '{', '}')),
             Event::SequenceEnd | Event::MappingEnd => {
@@ -483,6 +512,180 @@ fn block_content_start(chars: &[char], start: usize) -> usize {
         }
         h -= 1;
     }
+}
+
+/// Line breaks as ruamel's scanner reads them, rewritten for saphyr.
+///
+/// ruamel 0.19.1's scanner (`scan_line_break`, `_THE_END`) takes CR LF, CR, LF and
+/// NEL (U+0085) as a line break, each read as `'\n'`, but its reader (`forward`;
+/// the YAML 1.1 `forward_1_1` is never used) starts a new line only at LF and at a
+/// CR not followed by LF. Past a NEL the column keeps counting and the line number
+/// stays: the text after it is further right than anything before it on the line.
+/// So a NEL becomes a LF followed by as many spaces as its column plus one, which
+/// gives the next character the column ruamel gives it; when only spaces follow
+/// the NEL up to the next break, they are dropped instead (such a line is blank to
+/// both). CR LF and a lone CR become LF. Returns the text and the 1-based numbers of
+/// the lines that start after a padded NEL.
+///
+/// A NEL followed by `---` or `...` and white space is an error: ruamel's scalar
+/// scanners stop at a document marker after any line break, and the marker is not
+/// at column 0.
+fn nel_to_breaks(text: &str) -> Result<(std::borrow::Cow<'_, str>, Vec<usize>), YamlError> {
+    if !text.contains(['\u{85}', '\r']) {
+        return Ok((std::borrow::Cow::Borrowed(text), Vec::new()));
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut padded = Vec::new();
+    let mut line = 1usize;
+    let mut col = 0usize;
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        i += 1;
+        match c {
+            '\r' if chars.get(i) == Some(&'\n') => {}
+            '\n' | '\r' => {
+                out.push('\n');
+                line += 1;
+                col = 0;
+            }
+            '\u{85}' => {
+                out.push('\n');
+                line += 1;
+                col += 1;
+                let blank_end = chars[i..]
+                    .iter()
+                    .position(|c| *c != ' ')
+                    .map_or(chars.len(), |p| i + p);
+                if matches!(chars.get(blank_end), None | Some('\n' | '\r' | '\u{85}')) {
+                    i = blank_end;
+                } else {
+                    let marker: String = chars[i..].iter().take(3).collect();
+                    if (marker == "---" || marker == "...")
+                        && matches!(
+                            chars.get(i + 3),
+                            None | Some(' ' | '\t' | '\n' | '\r' | '\u{85}')
+                        )
+                    {
+                        return Err(YamlError::Syntax {
+                            line,
+                            col: col + 1,
+                            message: format!("found unexpected document separator {marker}"),
+                        });
+                    }
+                    out.extend(std::iter::repeat_n(' ', col));
+                    padded.push(line);
+                }
+            }
+            '\u{feff}' => out.push(c),
+            _ => {
+                out.push(c);
+                col += 1;
+            }
+        }
+    }
+    Ok((std::borrow::Cow::Owned(out), padded))
+}
+
+/// Message of the error for a NEL ending a block scalar's line before a comment
+/// (the comment's line is blanked and the text parsed again).
+const NEL_BLOCK_COMMENT: &str = "a comment after a NEL ends the block scalar";
+
+/// Start of the message of the error for a NEL inside a block scalar.
+const NEL_BLOCK_SCALAR: &str = "expected <block end>, but found a token after a NEL";
+
+/// ruamel keeps the line number across a NEL, so a simple key may run over one
+/// (`a<NEL>b: c` is `{'a b': 'c'}`), which saphyr refuses across its line break.
+/// After a syntax error at `line`, joins the last padded NEL line at or before it
+/// to the line before, the NEL folded to one space between the trimmed sides (as
+/// in plain and quoted scalars). Not done when the line before holds a comment.
+/// Returns `None` when there is no such line.
+fn join_nel_line(
+    text: &str,
+    line: usize,
+    nel_lines: &mut Vec<usize>,
+    moved_lines: &mut [usize],
+) -> Option<String> {
+    let (idx, &joined) = nel_lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| **l <= line && **l >= 2)
+        .max_by_key(|(_, l)| **l)?;
+    let mut lines: Vec<&str> = text.split('\n').collect();
+    let before = lines.get(joined - 2)?.trim_end_matches([' ', '\t']);
+    let has_comment = before
+        .char_indices()
+        .any(|(i, c)| c == '#' && (i == 0 || before[..i].ends_with([' ', '\t'])));
+    if has_comment {
+        return None;
+    }
+    let after = lines.get(joined - 1)?;
+    if after.trim_start_matches(' ').starts_with('\t') {
+        return None;
+    }
+    let after = after.trim_start_matches(' ');
+    let merged = format!("{before} {after}");
+    lines.splice(joined - 2..joined, [merged.as_str()]);
+    nel_lines.remove(idx);
+    for l in nel_lines.iter_mut().chain(moved_lines.iter_mut()) {
+        if *l > joined {
+            *l -= 1;
+        }
+    }
+    Some(lines.join("\n"))
+}
+
+/// A padded NEL (see [`nel_to_breaks`]) inside the content of the block scalar
+/// whose content starts at `content` and ends at `end`: ruamel ends the scalar at
+/// the NEL, as the next line does not start at the scalar's indentation, and then
+/// finds the rest of the line where no token may start.
+fn line_starts_of(chars: &[char], lines: &[usize]) -> Vec<usize> {
+    if lines.is_empty() {
+        return Vec::new();
+    }
+    let mut starts = vec![0usize];
+    starts.extend(
+        chars
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| **c == '\n')
+            .map(|(i, _)| i + 1),
+    );
+    lines
+        .iter()
+        .filter_map(|l| starts.get(l.wrapping_sub(1)).copied())
+        .collect()
+}
+
+fn nel_in_block_scalar(
+    chars: &[char],
+    content: usize,
+    end: usize,
+    nel_starts: &[usize],
+) -> Option<usize> {
+    nel_starts.iter().copied().find(|&s| {
+        let brk = s.wrapping_sub(1);
+        content < brk
+            && brk < end.min(chars.len())
+            && chars[content..brk].iter().any(|c| !matches!(c, ' ' | '\n'))
+    })
+}
+
+/// Whether the line starting at `start` holds only a comment and the block scalar
+/// ending at `end` has only blank lines after it: ruamel, having ended the scalar
+/// at the NEL before the line, skips the comment and the blank lines.
+fn only_comment_follows(chars: &[char], start: usize, end: usize) -> bool {
+    let end = end.min(chars.len());
+    let line_end = chars[start..]
+        .iter()
+        .position(|c| *c == '\n')
+        .map_or(chars.len(), |p| start + p);
+    let first = chars[start..line_end].iter().find(|c| **c != ' ');
+    first == Some(&'#')
+        && chars[line_end.min(end)..end]
+            .iter()
+            .all(|c| matches!(c, ' ' | '\n'))
 }
 
 fn inside(ranges: &[(usize, usize)], i: usize) -> bool {
@@ -1430,6 +1633,8 @@ fn load_inner(text: &str, big_stack: bool) -> Result<Value, YamlError> {
         }
     }
     let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let (body, mut nel_lines) = nel_to_breaks(body)?;
+    let body = body.as_ref();
     if leading_document_end(body) {
         return Err(YamlError::Syntax {
             line: 1,
@@ -1452,7 +1657,7 @@ fn load_inner(text: &str, big_stack: bool) -> Result<Value, YamlError> {
     let mut moved_lines: Vec<usize> = Vec::new();
     let root = loop {
         let text = owned.as_deref().unwrap_or(body);
-        match compose(text, version, &moved_lines) {
+        match compose(text, version, &moved_lines, &nel_lines) {
             Err(YamlError::Syntax { line, col, message })
                 if moved_lines.len() < 1000 && line > 0 =>
             {
@@ -1463,8 +1668,17 @@ fn load_inner(text: &str, big_stack: bool) -> Result<Value, YamlError> {
                 {
                     moved_lines.push(line);
                     indent_line(text, line)
-                } else {
+                } else if message.starts_with(NEL_BLOCK_SCALAR) {
                     None
+                } else if message == NEL_BLOCK_COMMENT {
+                    nel_lines.retain(|l| *l != line);
+                    let mut lines: Vec<&str> = text.split('\n').collect();
+                    if let Some(l) = lines.get_mut(line - 1) {
+                        *l = "";
+                    }
+                    Some(lines.join("\n"))
+                } else {
+                    join_nel_line(text, line, &mut nel_lines, &mut moved_lines)
                 };
                 owned = Some(fixed.ok_or(YamlError::Syntax { line, col, message })?);
             }
@@ -1534,6 +1748,24 @@ mod tests {
         assert!(load(&block(MAX_DEPTH)).is_ok());
         assert_eq!(load(&block(MAX_DEPTH + 1)).unwrap_err(), YamlError::TooDeep);
         assert_eq!(load(&block(5000)).unwrap_err(), YamlError::TooDeep);
+    }
+
+    #[test]
+    fn nel_is_a_line_break_that_keeps_the_column() {
+        assert_eq!(s("a: x\u{85}y\n"), "{'a': 'x y'}");
+        assert_eq!(s("a: x\u{85}\n"), "{'a': 'x'}");
+        assert_eq!(s("a: 'x\u{85}y'\n"), "{'a': 'x y'}");
+        assert_eq!(s("a: \"x\u{85}\u{85}y\"\n"), "{'a': 'x\\ny'}");
+        assert_eq!(s("paths:\u{85}  root: /x\n"), "{'paths': {'root': '/x'}}");
+        assert_eq!(s("a\u{85}b: c\n"), "{'a b': 'c'}");
+        assert_eq!(s("a: [1,\u{85}2]\n"), "{'a': [1, 2]}");
+        assert_eq!(s("a: x\r\u{85}y\n"), "{'a': 'x\\ny'}");
+        assert_eq!(s("k: |\n  x\u{85}\n"), "{'k': 'x\\n'}");
+        // The next line's column is past the NEL's: not the mapping's indentation.
+        assert!(s("a: 1\u{85}b: 2\n").starts_with("error"));
+        assert!(s("k: |\n  x\u{85}y\n").starts_with("error"));
+        assert!(s("a: x\u{85}---\n").starts_with("error"));
+        assert!(s("a: 1 # c\u{85}b: 2\n").starts_with("error"));
     }
 
     #[test]
