@@ -46,8 +46,6 @@
 //!   deeper than about 256 levels, which ruamel accepts;
 //! - a document expanding to more than [`MAX_NODES`] values is refused (ruamel shares
 //!   aliased objects instead of copying them);
-//! - `repr()` of a string inside a container treats unassigned code points as
-//!   printable (Python escapes them).
 
 use std::collections::HashMap;
 use std::fmt;
