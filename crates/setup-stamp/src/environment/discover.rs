@@ -239,6 +239,31 @@ fn discover_rules(
     Ok(sp)
 }
 
+/// Follows the pyenv shim `shim` found at `from` statically: the command
+/// it runs, noted in `notes`, or why pyenv's choice cannot be decided.
+fn follow_shim(
+    from: &Path,
+    shim: &pyenv::PyenvShim,
+    host: &HostEnv,
+    notes: &mut Vec<String>,
+) -> Result<PathBuf, String> {
+    match pyenv::resolve(shim, host) {
+        ShimTarget::Resolved {
+            target,
+            version,
+            origin,
+        } => {
+            notes.push(format!(
+                "{} is a pyenv shim: followed to {} (version {version}, set by {origin})",
+                from.display(),
+                target.display()
+            ));
+            Ok(target)
+        }
+        ShimTarget::Unresolved(why) => Err(why),
+    }
+}
+
 /// From a console script found on `PATH` to the interpreter its launcher
 /// line names, the options given there, and the directory Python puts
 /// first on the path (the script's directory, symlinks resolved).
@@ -255,23 +280,8 @@ fn console_script_interpreter(
         let Some(shim) = pyenv::detect(&script, &bytes) else {
             break;
         };
-        match pyenv::resolve(&shim, host) {
-            ShimTarget::Resolved {
-                target,
-                version,
-                origin,
-            } => {
-                notes.push(format!(
-                    "{} is a pyenv shim: followed to {} (version {version}, set by {origin})",
-                    script.display(),
-                    target.display()
-                ));
-                script = target;
-            }
-            ShimTarget::Unresolved(why) => {
-                return Err(format!("pyenv shim that cannot be followed: {why}"))
-            }
-        }
+        script = follow_shim(&script, &shim, host, &mut notes)
+            .map_err(|why| format!("pyenv shim that cannot be followed: {why}"))?;
     }
     let real = std::fs::canonicalize(&script).map_err(|e| e.to_string())?;
     let bytes = head(&real).map_err(|e| e.to_string())?;
@@ -321,20 +331,9 @@ pub(crate) fn interpreter_search_path(
         let Some(shim) = pyenv::detect(&path, &bytes) else {
             break;
         };
-        match pyenv::resolve(&shim, host) {
-            ShimTarget::Resolved {
-                target,
-                version,
-                origin,
-            } => {
-                notes.push(format!(
-                    "{} is a pyenv shim: followed to {} (version {version}, set by {origin})",
-                    path.display(),
-                    target.display()
-                ));
-                path = target;
-            }
-            ShimTarget::Unresolved(why) => {
+        match follow_shim(&path, &shim, host, &mut notes) {
+            Ok(target) => path = target,
+            Err(why) => {
                 shim_unresolved = Some(why);
                 break;
             }
@@ -499,13 +498,7 @@ pub(crate) fn plan_from_info(info: &InterpreterInfo) -> SitePlan {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::os::unix::fs::PermissionsExt;
-
-    fn exe(path: &Path, text: &str) {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
+    use crate::environment::test_support::write_exe as exe;
 
     /// A virtual environment needing no real interpreter (static only).
     fn fake_venv(dir: &Path) {
