@@ -366,6 +366,24 @@ fn human_downgrade(stamp: &str, changes: &str, rm_arg: &str) -> String {
     )
 }
 
+/// `check` exits 4 and prints the downgrade report for `sandbox`'s stamp
+/// listing `changes`.
+fn assert_check_downgrade(sandbox: &Sandbox, changes: &str) {
+    let out = sandbox.run(&["check"]);
+    out.code(4);
+    let stamp = sandbox.stamp_text();
+    assert_eq!(out.stdout, human_downgrade(&stamp, changes, &stamp));
+}
+
+/// `check --json` exits 4 with the verdict `stale_after_downgrade`: the report.
+fn check_json_downgrade(sandbox: &Sandbox) -> Value {
+    let out = sandbox.run(&["check", "--json"]);
+    out.code(4);
+    let report = out.json();
+    assert_eq!(report["verdict"], "stale_after_downgrade");
+    report
+}
+
 /// The stamp `write` produces for the default versions, `completed_at`
 /// replaced by `{AT}`: Python's `json.dumps(..., indent=2, sort_keys=True)`.
 const DEFAULT_STAMP: &str = r#"{
@@ -525,21 +543,9 @@ fn upgrade_is_stale_after_update() {
 fn downgrade_is_exit_4_with_the_rm_line() {
     let sandbox = stamped_sandbox();
     sandbox.install("terok", Some("0.5"));
-    let out = sandbox.run(&["check"]);
-    out.code(4);
-    assert_eq!(
-        out.stdout,
-        human_downgrade(
-            &sandbox.stamp_text(),
-            "  terok: 0.6.0 -> 0.5 (downgraded)\n",
-            &sandbox.stamp_text()
-        )
-    );
+    assert_check_downgrade(&sandbox, "  terok: 0.6.0 -> 0.5 (downgraded)\n");
 
-    let out = sandbox.run(&["check", "--json"]);
-    out.code(4);
-    let report = out.json();
-    assert_eq!(report["verdict"], "stale_after_downgrade");
+    let report = check_json_downgrade(&sandbox);
     assert_eq!(report["installed"]["terok"], "0.5");
     assert_eq!(
         report["changes"][0],
@@ -552,15 +558,9 @@ fn downgrade_and_upgrade_together_is_a_downgrade_listing_both() {
     let sandbox = stamped_sandbox();
     sandbox.install("terok-clearance", Some("2.9"));
     sandbox.install("terok-shield", Some("0.2"));
-    let out = sandbox.run(&["check"]);
-    out.code(4);
-    assert_eq!(
-        out.stdout,
-        human_downgrade(
-            &sandbox.stamp_text(),
-            "  terok-clearance: 3.0 -> 2.9 (downgraded)\n  terok-shield: 0.1 -> 0.2 (upgraded)\n",
-            &sandbox.stamp_text()
-        )
+    assert_check_downgrade(
+        &sandbox,
+        "  terok-clearance: 3.0 -> 2.9 (downgraded)\n  terok-shield: 0.1 -> 0.2 (upgraded)\n",
     );
 }
 
@@ -568,21 +568,12 @@ fn downgrade_and_upgrade_together_is_a_downgrade_listing_both() {
 fn removed_package_is_a_downgrade() {
     let sandbox = stamped_sandbox();
     sandbox.uninstall("terok-shield");
-    let out = sandbox.run(&["check"]);
-    out.code(4);
-    assert_eq!(
-        out.stdout,
-        human_downgrade(
-            &sandbox.stamp_text(),
-            "  terok-shield: 0.1 -> (not installed) (not_installed)\n",
-            &sandbox.stamp_text()
-        )
+    assert_check_downgrade(
+        &sandbox,
+        "  terok-shield: 0.1 -> (not installed) (not_installed)\n",
     );
 
-    let out = sandbox.run(&["check", "--json"]);
-    out.code(4);
-    let report = out.json();
-    assert_eq!(report["verdict"], "stale_after_downgrade");
+    let report = check_json_downgrade(&sandbox);
     assert!(report["installed"].get("terok-shield").is_none());
     let shield = report["changes"]
         .as_array()
@@ -1024,16 +1015,7 @@ fn hostile_control_characters_are_shown_escaped() {
     sandbox.write_stamp_bytes(
         br#"{"version": 1, "packages": {"terok": "\u001b[2J\u001b]0;x\u0007", "\u001b[31mterok-evil": "1\n2"}, "completed_at": "\u009b"}"#,
     );
-    let out = sandbox.run(&["check"]);
-    out.code(4);
-    assert_eq!(
-        out.stdout,
-        human_downgrade(
-            &sandbox.stamp_text(),
-            "  terok: \\x1b[2J\\x1b]0;x\\x07 -> 0.6.0 (upgraded)\n  \\x1b[31mterok-evil: 1\\x0a2 -> (not installed) (not_installed)\n",
-            &sandbox.stamp_text()
-        )
-    );
+    assert_check_downgrade(&sandbox, "  terok: \\x1b[2J\\x1b]0;x\\x07 -> 0.6.0 (upgraded)\n  \\x1b[31mterok-evil: 1\\x0a2 -> (not installed) (not_installed)\n");
     let out = sandbox.run(&["show"]);
     out.code(0);
     assert!(
