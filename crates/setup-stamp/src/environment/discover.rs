@@ -151,17 +151,15 @@ fn discover_rules(
         let source = DiscoveryRule::Python {
             given: python.clone(),
         };
-        let mut sp = interpreter_search_path(
+        return interpreter_search_path(
             python,
             options,
             host,
             InterpreterFlags::default(),
             None,
             source,
-        )?;
-        notes.append(&mut sp.notes);
-        sp.notes = notes;
-        return Ok(sp);
+        )
+        .map(|sp| notes_first(notes, sp));
     }
     if let Some(value) = host.var_nonempty("VIRTUAL_ENV") {
         let value = PathBuf::from(value);
@@ -193,17 +191,15 @@ fn discover_rules(
                     name: name.clone(),
                     script: script.clone(),
                 };
-                let mut sp = interpreter_search_path(
+                return interpreter_search_path(
                     &interpreter,
                     options,
                     host,
                     flags,
                     Some(&script_dir),
                     source,
-                )?;
-                notes.append(&mut sp.notes);
-                sp.notes = notes;
-                return Ok(sp);
+                )
+                .map(|sp| notes_first(notes, sp));
             }
             Err(why) => notes.push(format!(
                 "console script {} ({}) skipped: {why}",
@@ -216,27 +212,30 @@ fn discover_rules(
         let source = DiscoveryRule::PythonOnPath {
             found: python3.clone(),
         };
-        let mut sp = interpreter_search_path(
+        return interpreter_search_path(
             &python3,
             options,
             host,
             InterpreterFlags::default(),
             None,
             source,
-        )?;
-        notes.append(&mut sp.notes);
-        sp.notes = notes;
-        return Ok(sp);
+        )
+        .map(|sp| notes_first(notes, sp));
     }
     let tried = request.tracked_packages.join(", ");
-    let mut sp = Environment::nothing(if tried.is_empty() {
+    let sp = Environment::nothing(if tried.is_empty() {
         "no VIRTUAL_ENV and no python3 on PATH".to_owned()
     } else {
         format!("no VIRTUAL_ENV, none of {tried} on PATH, and no python3 on PATH")
     });
-    notes.append(&mut sp.notes);
-    sp.notes = notes;
-    Ok(sp)
+    Ok(notes_first(notes, sp))
+}
+
+/// `sp` with the `earlier` notes (of the rules tried before) ahead of its own.
+fn notes_first(mut earlier: Vec<String>, mut sp: Environment) -> Environment {
+    earlier.append(&mut sp.notes);
+    sp.notes = earlier;
+    sp
 }
 
 /// Follows the pyenv shim `shim` found at `from` statically: the command
@@ -316,10 +315,8 @@ pub(crate) fn interpreter_search_path(
     let mut shim_unresolved = None;
     for _ in 0..4 {
         if let Some(venv) = VirtualEnv::find(&path, host.cwd())? {
-            let mut sp = venv_search_path(&venv, host, &flags, script_dir, source)?;
-            notes.append(&mut sp.notes);
-            sp.notes = notes;
-            return Ok(sp);
+            let sp = venv_search_path(&venv, host, &flags, script_dir, source)?;
+            return Ok(notes_first(notes, sp));
         }
         if path.is_dir() {
             return Err(EnvironmentError::NotAVirtualEnvironment { path });
@@ -391,9 +388,7 @@ pub(crate) fn interpreter_search_path(
             sp.cache = CacheStatus::NotWritten {
                 reason: "a shim: its target is a virtual environment, derived statically".into(),
             };
-            notes.append(&mut sp.notes);
-            sp.notes = notes;
-            return Ok(sp);
+            return Ok(notes_first(notes, sp));
         }
     }
     if info.prefix != info.base_prefix {
