@@ -111,6 +111,15 @@ impl Output {
         self
     }
 
+    /// Asserts an error and nothing else: exit code 1, no stdout, and
+    /// stderr beginning `setup-stamp: error: `.
+    #[track_caller]
+    fn error_only(&self) {
+        self.code(1);
+        assert_eq!(self.stdout, "");
+        assert!(self.stderr.starts_with("setup-stamp: error: "), "{self:?}");
+    }
+
     /// Parses stdout as JSON.
     #[track_caller]
     fn json(&self) -> Value {
@@ -771,9 +780,7 @@ fn stamp_order_decides_between_downgrade_and_a_missing_version() {
     sandbox.install("terok", None);
     sandbox.write_stamp_bytes(br#"{"version": 1, "packages": {"terok": "0.6.0"}}"#);
     let out = sandbox.run(&["check"]);
-    out.code(1);
-    assert_eq!(out.stdout, "");
-    assert!(out.stderr.starts_with("setup-stamp: error: "), "{out:?}");
+    out.error_only();
     // ... unless a downgrade earlier in the stamp decides first.
     sandbox.write_stamp_bytes(
         br#"{"version": 1, "packages": {"terok-shield": "9", "terok": "0.6.0"}}"#,
@@ -1002,9 +1009,7 @@ fn over_long_name_is_no_verdict() {
     let mut cmd = sandbox.cmd(&["check"]);
     cmd.env("TEROK_ROOT", sandbox.base.join("x".repeat(300)));
     let out = run(cmd);
-    out.code(1);
-    assert_eq!(out.stdout, "");
-    assert!(out.stderr.starts_with("setup-stamp: error: "), "{out:?}");
+    out.error_only();
 }
 
 #[test]
@@ -1215,9 +1220,7 @@ fn unsearchable_parent_is_no_verdict_naming_the_path() {
     };
     assert!(sandbox.stamp().is_file(), "clear removed the stamp");
     for out in outs {
-        out.code(1);
-        assert_eq!(out.stdout, "");
-        assert!(out.stderr.starts_with("setup-stamp: error: "), "{out:?}");
+        out.error_only();
         assert!(out.stderr.contains(&sandbox.stamp_text()), "{out:?}");
         assert!(out.stderr.contains("ermission denied"), "{out:?}");
     }
@@ -1350,9 +1353,7 @@ fn write_over_a_directory_fails_naming_the_path() {
     let sandbox = Sandbox::new();
     fs::create_dir(sandbox.stamp()).expect("create directory");
     let out = sandbox.run(&["write"]);
-    out.code(1);
-    assert_eq!(out.stdout, "");
-    assert!(out.stderr.starts_with("setup-stamp: error: "), "{out:?}");
+    out.error_only();
     assert!(out.stderr.contains(&sandbox.stamp_text()), "{out:?}");
     assert!(sandbox.stamp().is_dir());
     assert_eq!(
@@ -1372,9 +1373,7 @@ fn write_into_a_read_only_parent_fails_and_keeps_the_old_stamp() {
     let Some(out) = result else {
         return;
     };
-    out.code(1);
-    assert_eq!(out.stdout, "");
-    assert!(out.stderr.starts_with("setup-stamp: error: "), "{out:?}");
+    out.error_only();
     assert!(
         out.stderr.contains(&sandbox.root().display().to_string()),
         "{out:?}"
@@ -1421,9 +1420,7 @@ fn clear_of_a_directory_fails_naming_the_path() {
     let sandbox = Sandbox::new();
     fs::create_dir(sandbox.stamp()).expect("create directory");
     let out = sandbox.run(&["clear"]);
-    out.code(1);
-    assert_eq!(out.stdout, "");
-    assert!(out.stderr.starts_with("setup-stamp: error: "), "{out:?}");
+    out.error_only();
     assert!(out.stderr.contains(&sandbox.stamp_text()), "{out:?}");
     assert!(sandbox.stamp().is_dir());
 }
@@ -1595,9 +1592,7 @@ fn a_broken_config_file_is_ignored_as_a_whole() {
 fn path_errors_are_exit_1() {
     let sandbox = Sandbox::new();
     let out = path_with(&[("TEROK_ROOT", Path::new("~nosuchuser-xyz/x"))]);
-    out.code(1);
-    assert_eq!(out.stdout, "");
-    assert!(out.stderr.starts_with("setup-stamp: error: "), "{out:?}");
+    out.error_only();
     assert!(out.stderr.contains("nosuchuser-xyz"), "{out:?}");
     // check cannot give a verdict without a path either.
     let mut cmd = sandbox.cmd(&["check"]);
