@@ -51,6 +51,11 @@ impl Lab {
         Lab { _tmp: tmp, root }
     }
 
+    /// A new area, or `None` when pyenv's CPython 3.12 is absent.
+    fn with_python() -> Option<Lab> {
+        have_python().then(Lab::new)
+    }
+
     fn p(&self, rel: &str) -> PathBuf {
         self.root.join(rel)
     }
@@ -169,10 +174,9 @@ fn assert_versions(seen: &Seen, expected: &[(&str, &str)]) {
 
 #[test]
 fn pipx_style_console_script_and_editable_install() {
-    if !have_python() {
+    let Some(lab) = Lab::with_python() else {
         return;
-    }
-    let lab = Lab::new();
+    };
     // pipx: the venv lives elsewhere, its console script is linked into a
     // bin directory on PATH.
     let venv = lab.venv_with(
@@ -238,10 +242,9 @@ fn pipx_style_console_script_and_editable_install() {
 
 #[test]
 fn env_shebang_system_site_user_site_and_pythonpath() {
-    if !have_python() {
+    let Some(lab) = Lab::with_python() else {
         return;
-    }
-    let lab = Lab::new();
+    };
     let venv = lab.venv_with(
         "venv",
         true,
@@ -308,10 +311,9 @@ fn env_shebang_system_site_user_site_and_pythonpath() {
 
 #[test]
 fn virtual_env_variable_with_pythonpath() {
-    if !have_python() {
+    let Some(lab) = Lab::with_python() else {
         return;
-    }
-    let lab = Lab::new();
+    };
     let venv = lab.venv_with(
         "venv",
         false,
@@ -346,10 +348,9 @@ fn virtual_env_variable_with_pythonpath() {
 
 #[test]
 fn first_user_install_after_cache_fill() {
-    if !have_python() {
+    let Some(lab) = Lab::with_python() else {
         return;
-    }
-    let lab = Lab::new();
+    };
     let host = lab.host("/usr/bin:/bin");
     let req = DiscoveryRequest {
         python: Some(PathBuf::from(PY312)),
@@ -465,10 +466,9 @@ fn pyenv_shim_on_path_followed_statically() {
 
 #[test]
 fn non_pyenv_shim_is_asked_each_time() {
-    if !have_python() {
+    let Some(lab) = Lab::with_python() else {
         return;
-    }
-    let lab = Lab::new();
+    };
     let shim = lab.p("bin/python3");
     std::fs::write(&shim, format!("#!/bin/sh\nexec {PY312} \"$@\"\n")).unwrap();
     use std::os::unix::fs::PermissionsExt;
@@ -768,10 +768,9 @@ fn show_this_machine() {
 /// script, whose launcher line names the interpreter.
 #[test]
 fn console_script_behind_a_pyenv_shim() {
-    if !have_python() {
+    let Some(lab) = Lab::with_python() else {
         return;
-    }
-    let lab = Lab::new();
+    };
     let root = lab.p("pyenv");
     let bin = root.join("versions/fake/bin");
     std::fs::create_dir_all(&bin).unwrap();
@@ -814,10 +813,9 @@ fn console_script_behind_a_pyenv_shim() {
 /// directory and PYTHONPATH, as the launcher line asks.
 #[test]
 fn env_split_shebang_with_isolated_mode() {
-    if !have_python() {
+    let Some(lab) = Lab::with_python() else {
         return;
-    }
-    let lab = Lab::new();
+    };
     let venv = lab.venv("venv", false);
     use std::os::unix::fs::PermissionsExt;
     let script = lab.p("bin/terok-sandbox");
