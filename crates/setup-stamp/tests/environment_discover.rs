@@ -6,6 +6,8 @@
 //!
 //! Needs pyenv's CPython 3.12.1 (skipped when absent).
 
+mod support;
+
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -16,17 +18,14 @@ use setup_stamp::environment::{
     EnvironmentError, HostEnv, QueryFailure,
 };
 
-const PY312: &str = "/root/.pyenv/versions/3.12.1/bin/python3.12";
+use support::{have_python, host_command, make_venv, stdout_of, PY312};
+
 const PYENV_SHIMS: &str = "/root/.pyenv/shims";
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/environment")
         .join(name)
-}
-
-fn have_python() -> bool {
-    Path::new(PY312).exists()
 }
 
 /// A scratch area: a home directory, a cache, a wheel house.
@@ -77,29 +76,19 @@ impl Lab {
     }
 
     fn wheel(&self, name: &str, version: &str, scripts: &[&str]) -> PathBuf {
-        let out = Command::new(PY312)
-            .arg(fixture("make_wheel.py"))
-            .arg(self.p("wheels"))
-            .args([name, version])
-            .args(scripts)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+        let out = stdout_of(
+            Command::new(PY312)
+                .arg(fixture("make_wheel.py"))
+                .arg(self.p("wheels"))
+                .args([name, version])
+                .args(scripts),
         );
-        PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
+        PathBuf::from(String::from_utf8(out).unwrap().trim())
     }
 
     fn venv(&self, rel: &str, system_site: bool) -> PathBuf {
         let dir = self.p(rel);
-        let mut cmd = Command::new(PY312);
-        cmd.args(["-m", "venv", "--without-pip"]);
-        if system_site {
-            cmd.arg("--system-site-packages");
-        }
-        assert!(cmd.arg(&dir).status().unwrap().success());
+        make_venv(&dir, system_site);
         dir
     }
 
@@ -123,45 +112,29 @@ impl Lab {
 
     /// `pip install` with the base interpreter (`--python` selects a venv).
     fn pip(&self, args: Vec<OsString>) {
-        let out = Command::new(PY312)
-            .args(["-m", "pip"])
-            .args(args)
-            .args([
-                "--no-index",
-                "--no-deps",
-                "--disable-pip-version-check",
-                "--no-input",
-                "-q",
-            ])
-            .env("HOME", self.p("home"))
-            .env("PIP_NO_CACHE_DIR", "1")
-            .env_remove("PYTHONPATH")
-            .env_remove("VIRTUAL_ENV")
-            .env_remove("PYTHONUSERBASE")
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+        stdout_of(
+            Command::new(PY312)
+                .args(["-m", "pip"])
+                .args(args)
+                .args([
+                    "--no-index",
+                    "--no-deps",
+                    "--disable-pip-version-check",
+                    "--no-input",
+                    "-q",
+                ])
+                .env("HOME", self.p("home"))
+                .env("PIP_NO_CACHE_DIR", "1")
+                .env_remove("PYTHONPATH")
+                .env_remove("VIRTUAL_ENV")
+                .env_remove("PYTHONUSERBASE"),
         );
     }
 
     /// Runs `command` through the shell with exactly the host's variables.
     fn run(&self, host: &HostEnv, command: &str) -> Seen {
-        let out = Command::new("/bin/sh")
-            .args(["-c", &format!("exec {command}")])
-            .env_clear()
-            .envs(&host.vars)
-            .current_dir(&host.cwd)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).unwrap()
+        let out = stdout_of(host_command("/bin/sh", host).args(["-c", &format!("exec {command}")]));
+        serde_json::from_slice(&out).unwrap()
     }
 }
 
