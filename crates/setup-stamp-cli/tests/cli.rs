@@ -111,6 +111,15 @@ impl Output {
         self
     }
 
+    /// Asserts an error and nothing else: exit code 1, no stdout, and
+    /// stderr beginning `setup-stamp: error: `.
+    #[track_caller]
+    fn error_only(&self) {
+        self.code(1);
+        assert_eq!(self.stdout, "");
+        assert!(self.stderr.starts_with("setup-stamp: error: "), "{self:?}");
+    }
+
     /// Parses stdout as JSON.
     #[track_caller]
     fn json(&self) -> Value {
@@ -366,6 +375,24 @@ fn human_downgrade(stamp: &str, changes: &str, rm_arg: &str) -> String {
     )
 }
 
+/// `check` exits 4 and prints the downgrade report for `sandbox`'s stamp
+/// listing `changes`.
+fn assert_check_downgrade(sandbox: &Sandbox, changes: &str) {
+    let out = sandbox.run(&["check"]);
+    out.code(4);
+    let stamp = sandbox.stamp_text();
+    assert_eq!(out.stdout, human_downgrade(&stamp, changes, &stamp));
+}
+
+/// `check --json` exits 4 with the verdict `stale_after_downgrade`: the report.
+fn check_json_downgrade(sandbox: &Sandbox) -> Value {
+    let out = sandbox.run(&["check", "--json"]);
+    out.code(4);
+    let report = out.json();
+    assert_eq!(report["verdict"], "stale_after_downgrade");
+    report
+}
+
 /// The stamp `write` produces for the default versions, `completed_at`
 /// replaced by `{AT}`: Python's `json.dumps(..., indent=2, sort_keys=True)`.
 const DEFAULT_STAMP: &str = r#"{
@@ -525,21 +552,9 @@ fn upgrade_is_stale_after_update() {
 fn downgrade_is_exit_4_with_the_rm_line() {
     let sandbox = stamped_sandbox();
     sandbox.install("terok", Some("0.5"));
-    let out = sandbox.run(&["check"]);
-    out.code(4);
-    assert_eq!(
-        out.stdout,
-        human_downgrade(
-            &sandbox.stamp_text(),
-            "  terok: 0.6.0 -> 0.5 (downgraded)\n",
-            &sandbox.stamp_text()
-        )
-    );
+    assert_check_downgrade(&sandbox, "  terok: 0.6.0 -> 0.5 (downgraded)\n");
 
-    let out = sandbox.run(&["check", "--json"]);
-    out.code(4);
-    let report = out.json();
-    assert_eq!(report["verdict"], "stale_after_downgrade");
+    let report = check_json_downgrade(&sandbox);
     assert_eq!(report["installed"]["terok"], "0.5");
     assert_eq!(
         report["changes"][0],
@@ -552,15 +567,9 @@ fn downgrade_and_upgrade_together_is_a_downgrade_listing_both() {
     let sandbox = stamped_sandbox();
     sandbox.install("terok-clearance", Some("2.9"));
     sandbox.install("terok-shield", Some("0.2"));
-    let out = sandbox.run(&["check"]);
-    out.code(4);
-    assert_eq!(
-        out.stdout,
-        human_downgrade(
-            &sandbox.stamp_text(),
-            "  terok-clearance: 3.0 -> 2.9 (downgraded)\n  terok-shield: 0.1 -> 0.2 (upgraded)\n",
-            &sandbox.stamp_text()
-        )
+    assert_check_downgrade(
+        &sandbox,
+        "  terok-clearance: 3.0 -> 2.9 (downgraded)\n  terok-shield: 0.1 -> 0.2 (upgraded)\n",
     );
 }
 
@@ -568,21 +577,12 @@ fn downgrade_and_upgrade_together_is_a_downgrade_listing_both() {
 fn removed_package_is_a_downgrade() {
     let sandbox = stamped_sandbox();
     sandbox.uninstall("terok-shield");
-    let out = sandbox.run(&["check"]);
-    out.code(4);
-    assert_eq!(
-        out.stdout,
-        human_downgrade(
-            &sandbox.stamp_text(),
-            "  terok-shield: 0.1 -> (not installed) (not_installed)\n",
-            &sandbox.stamp_text()
-        )
+    assert_check_downgrade(
+        &sandbox,
+        "  terok-shield: 0.1 -> (not installed) (not_installed)\n",
     );
 
-    let out = sandbox.run(&["check", "--json"]);
-    out.code(4);
-    let report = out.json();
-    assert_eq!(report["verdict"], "stale_after_downgrade");
+    let report = check_json_downgrade(&sandbox);
     assert!(report["installed"].get("terok-shield").is_none());
     let shield = report["changes"]
         .as_array()
@@ -780,9 +780,7 @@ fn stamp_order_decides_between_downgrade_and_a_missing_version() {
     sandbox.install("terok", None);
     sandbox.write_stamp_bytes(br#"{"version": 1, "packages": {"terok": "0.6.0"}}"#);
     let out = sandbox.run(&["check"]);
-    out.code(1);
-    assert_eq!(out.stdout, "");
-    assert!(out.stderr.starts_with("setup-stamp: error: "), "{out:?}");
+    out.error_only();
     // ... unless a downgrade earlier in the stamp decides first.
     sandbox.write_stamp_bytes(
         br#"{"version": 1, "packages": {"terok-shield": "9", "terok": "0.6.0"}}"#,
@@ -1011,9 +1009,7 @@ fn over_long_name_is_no_verdict() {
     let mut cmd = sandbox.cmd(&["check"]);
     cmd.env("TEROK_ROOT", sandbox.base.join("x".repeat(300)));
     let out = run(cmd);
-    out.code(1);
-    assert_eq!(out.stdout, "");
-    assert!(out.stderr.starts_with("setup-stamp: error: "), "{out:?}");
+    out.error_only();
 }
 
 #[test]
@@ -1024,16 +1020,7 @@ fn hostile_control_characters_are_shown_escaped() {
     sandbox.write_stamp_bytes(
         br#"{"version": 1, "packages": {"terok": "\u001b[2J\u001b]0;x\u0007", "\u001b[31mterok-evil": "1\n2"}, "completed_at": "\u009b"}"#,
     );
-    let out = sandbox.run(&["check"]);
-    out.code(4);
-    assert_eq!(
-        out.stdout,
-        human_downgrade(
-            &sandbox.stamp_text(),
-            "  terok: \\x1b[2J\\x1b]0;x\\x07 -> 0.6.0 (upgraded)\n  \\x1b[31mterok-evil: 1\\x0a2 -> (not installed) (not_installed)\n",
-            &sandbox.stamp_text()
-        )
-    );
+    assert_check_downgrade(&sandbox, "  terok: \\x1b[2J\\x1b]0;x\\x07 -> 0.6.0 (upgraded)\n  \\x1b[31mterok-evil: 1\\x0a2 -> (not installed) (not_installed)\n");
     let out = sandbox.run(&["show"]);
     out.code(0);
     assert!(
@@ -1233,9 +1220,7 @@ fn unsearchable_parent_is_no_verdict_naming_the_path() {
     };
     assert!(sandbox.stamp().is_file(), "clear removed the stamp");
     for out in outs {
-        out.code(1);
-        assert_eq!(out.stdout, "");
-        assert!(out.stderr.starts_with("setup-stamp: error: "), "{out:?}");
+        out.error_only();
         assert!(out.stderr.contains(&sandbox.stamp_text()), "{out:?}");
         assert!(out.stderr.contains("ermission denied"), "{out:?}");
     }
@@ -1368,9 +1353,7 @@ fn write_over_a_directory_fails_naming_the_path() {
     let sandbox = Sandbox::new();
     fs::create_dir(sandbox.stamp()).expect("create directory");
     let out = sandbox.run(&["write"]);
-    out.code(1);
-    assert_eq!(out.stdout, "");
-    assert!(out.stderr.starts_with("setup-stamp: error: "), "{out:?}");
+    out.error_only();
     assert!(out.stderr.contains(&sandbox.stamp_text()), "{out:?}");
     assert!(sandbox.stamp().is_dir());
     assert_eq!(
@@ -1390,9 +1373,7 @@ fn write_into_a_read_only_parent_fails_and_keeps_the_old_stamp() {
     let Some(out) = result else {
         return;
     };
-    out.code(1);
-    assert_eq!(out.stdout, "");
-    assert!(out.stderr.starts_with("setup-stamp: error: "), "{out:?}");
+    out.error_only();
     assert!(
         out.stderr.contains(&sandbox.root().display().to_string()),
         "{out:?}"
@@ -1439,9 +1420,7 @@ fn clear_of_a_directory_fails_naming_the_path() {
     let sandbox = Sandbox::new();
     fs::create_dir(sandbox.stamp()).expect("create directory");
     let out = sandbox.run(&["clear"]);
-    out.code(1);
-    assert_eq!(out.stdout, "");
-    assert!(out.stderr.starts_with("setup-stamp: error: "), "{out:?}");
+    out.error_only();
     assert!(out.stderr.contains(&sandbox.stamp_text()), "{out:?}");
     assert!(sandbox.stamp().is_dir());
 }
@@ -1613,9 +1592,7 @@ fn a_broken_config_file_is_ignored_as_a_whole() {
 fn path_errors_are_exit_1() {
     let sandbox = Sandbox::new();
     let out = path_with(&[("TEROK_ROOT", Path::new("~nosuchuser-xyz/x"))]);
-    out.code(1);
-    assert_eq!(out.stdout, "");
-    assert!(out.stderr.starts_with("setup-stamp: error: "), "{out:?}");
+    out.error_only();
     assert!(out.stderr.contains("nosuchuser-xyz"), "{out:?}");
     // check cannot give a verdict without a path either.
     let mut cmd = sandbox.cmd(&["check"]);

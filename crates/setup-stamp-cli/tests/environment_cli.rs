@@ -45,14 +45,13 @@ fn assert_found_under(report: &support::Report, name: &str, dir: &Path) {
 /// `PATH`): rule 3, derived statically.
 #[test]
 fn venv() {
-    if !have_pythons("venv") {
+    let Some(lab) = Lab::for_test("venv") else {
         return;
-    }
-    let lab = Lab::new();
-    let venv = lab.venv(PY312, "venv", false);
-    lab.install(
+    };
+    let venv = lab.venv_with(
         PY312,
-        &venv,
+        "venv",
+        false,
         &[
             lab.wheel("terok", "1.0.0", &["terok"]),
             lab.wheel("terok-executor", "0.9.dev1", &[]),
@@ -61,10 +60,8 @@ fn venv() {
     let env = lab
         .env(&path_of(&[&venv.join("bin")]))
         .with("VIRTUAL_ENV", &venv);
-    let seen = env.run("terok");
-    let report = assert_versions_match(
-        &env,
-        &seen,
+    let (seen, report) = env.run_matching(
+        "terok",
         &[("terok", "1.0.0"), ("terok-executor", "0.9.dev1")],
     );
     assert_eq!(report.rule(), "virtual_env_var", "{report}");
@@ -82,12 +79,15 @@ fn venv() {
 /// follow the venv's own, which shadows them.
 #[test]
 fn venv_with_system_site_packages() {
-    if !have_pythons("venv_with_system_site_packages") {
+    let Some(lab) = Lab::for_test("venv_with_system_site_packages") else {
         return;
-    }
-    let lab = Lab::new();
-    let venv = lab.venv(PY311, "venv", true);
-    lab.install(PY311, &venv, &[lab.wheel("terok", "3.0", &["terok"])]);
+    };
+    let venv = lab.venv_with(
+        PY311,
+        "venv",
+        true,
+        &[lab.wheel("terok", "3.0", &["terok"])],
+    );
     lab.install_user(
         PY311,
         &[
@@ -96,8 +96,7 @@ fn venv_with_system_site_packages() {
         ],
     );
     let env = lab.env(&path_of(&[&venv.join("bin")]));
-    let seen = env.run("terok");
-    let report = assert_versions_match(&env, &seen, &[("terok", "3.0"), ("terok-shield", "2.1")]);
+    let (seen, report) = env.run_matching("terok", &[("terok", "3.0"), ("terok-shield", "2.1")]);
     assert_eq!(report.rule(), "console_script", "{report}");
     assert_eq!(report.rule_path(), Some(venv.join("bin/terok")));
     assert_eq!(report.cache(), "not_needed");
@@ -110,10 +109,9 @@ fn venv_with_system_site_packages() {
 /// `~/.local/bin` leads to a non-venv interpreter, asked once and cached.
 #[test]
 fn pip_install_user() {
-    if !have_pythons("pip_install_user") {
+    let Some(lab) = Lab::for_test("pip_install_user") else {
         return;
-    }
-    let lab = Lab::new();
+    };
     lab.install_user(
         PY311,
         &[
@@ -128,10 +126,8 @@ fn pip_install_user() {
     assert_eq!(first.rule_path(), Some(bin.join("terok-sandbox")));
     assert_eq!(first.cache(), "written", "{first}");
     assert_eq!(first.interpreter().as_deref(), Some(Path::new(PY311)));
-    let seen = env.run("terok-sandbox");
-    let report = assert_versions_match(
-        &env,
-        &seen,
+    let (seen, report) = env.run_matching(
+        "terok-sandbox",
         &[("terok-sandbox", "1.4.2"), ("terok-executor", "1!0.5")],
     );
     assert!(report.cache_used(), "{report}");
@@ -143,10 +139,9 @@ fn pip_install_user() {
 /// `python3` on `PATH` (pyenv's shim when there is one): rule 5.
 #[test]
 fn pip_install_target_with_pythonpath() {
-    if !have_pythons("pip_install_target_with_pythonpath") {
+    let Some(lab) = Lab::for_test("pip_install_target_with_pythonpath") else {
         return;
-    }
-    let lab = Lab::new();
+    };
     let target = lab.p("target");
     lab.install_target(
         PY312,
@@ -188,14 +183,13 @@ fn pip_install_target_with_pythonpath() {
 /// tracked name has a console script.
 #[test]
 fn pipx_style() {
-    if !have_pythons("pipx_style") {
+    let Some(lab) = Lab::for_test("pipx_style") else {
         return;
-    }
-    let lab = Lab::new();
-    let venv = lab.venv(PY312, "home/.local/share/pipx/venvs/terok-shield", false);
-    lab.install(
+    };
+    let venv = lab.venv_with(
         PY312,
-        &venv,
+        "home/.local/share/pipx/venvs/terok-shield",
+        false,
         &[
             lab.wheel("terok-shield", "0.3", &["terok-shield"]),
             lab.wheel("terok-sandbox", "2.0.post1", &[]),
@@ -205,10 +199,8 @@ fn pipx_style() {
     std::fs::create_dir_all(&bin).unwrap();
     std::os::unix::fs::symlink(venv.join("bin/terok-shield"), bin.join("terok-shield")).unwrap();
     let env = lab.env(&path_of(&[&bin]));
-    let seen = env.run("terok-shield");
-    let report = assert_versions_match(
-        &env,
-        &seen,
+    let (seen, report) = env.run_matching(
+        "terok-shield",
         &[("terok-shield", "0.3"), ("terok-sandbox", "2.0.post1")],
     );
     assert_eq!(report.rule(), "console_script", "{report}");
@@ -224,12 +216,10 @@ fn pipx_style() {
 /// `.dist-info` in site-packages, its `.pth` file adding `src`.
 #[test]
 fn editable_install() {
-    if !have_pythons("editable_install") {
+    let Some(lab) = Lab::for_test("editable_install") else {
         return;
-    }
-    let lab = Lab::new();
-    let venv = lab.venv(PY312, "venv", false);
-    lab.install(PY312, &venv, &[lab.wheel("terok", "1.0", &[])]);
+    };
+    let venv = lab.venv_with(PY312, "venv", false, &[lab.wheel("terok", "1.0", &[])]);
     let proj = lab.p("proj");
     std::fs::create_dir_all(proj.join("src")).unwrap();
     let backend = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -265,10 +255,8 @@ fn editable_install() {
         ],
     );
     let env = lab.env(&path_of(&[&venv.join("bin")]));
-    let seen = env.run("terok-executor");
-    let report = assert_versions_match(
-        &env,
-        &seen,
+    let (seen, report) = env.run_matching(
+        "terok-executor",
         &[("terok", "1.0"), ("terok-executor", "5.0a1")],
     );
     // `terok` has no console script: `terok-executor` decided.
@@ -356,12 +344,15 @@ fn egg_info_install() {
 /// venv is not on `PATH`.
 #[test]
 fn pth_file_adding_a_directory() {
-    if !have_pythons("pth_file_adding_a_directory") {
+    let Some(lab) = Lab::for_test("pth_file_adding_a_directory") else {
         return;
-    }
-    let lab = Lab::new();
-    let venv = lab.venv(PY311, "venv", false);
-    lab.install(PY311, &venv, &[lab.wheel("terok", "0.1", &["terok"])]);
+    };
+    let venv = lab.venv_with(
+        PY311,
+        "venv",
+        false,
+        &[lab.wheel("terok", "0.1", &["terok"])],
+    );
     let extra = lab.p("extra");
     lab.install_target(
         PY311,
@@ -382,8 +373,10 @@ fn pth_file_adding_a_directory() {
     )
     .unwrap();
     let env = lab.env("/usr/bin:/bin").with("VIRTUAL_ENV", &venv);
-    let seen = env.run(&venv.join("bin/terok").display().to_string());
-    let report = assert_versions_match(&env, &seen, &[("terok", "0.1"), ("terok-sandbox", "0.7")]);
+    let (seen, report) = env.run_matching(
+        &venv.join("bin/terok").display().to_string(),
+        &[("terok", "0.1"), ("terok-sandbox", "0.7")],
+    );
     assert_eq!(report.rule(), "virtual_env_var", "{report}");
     assert_eq!(report.search_path(), seen.path, "{report}");
     assert_found_under(&report, "terok", &site);
@@ -395,14 +388,13 @@ fn pth_file_adding_a_directory() {
 /// directory).
 #[test]
 fn env_python3_shebang() {
-    if !have_pythons("env_python3_shebang") {
+    let Some(lab) = Lab::for_test("env_python3_shebang") else {
         return;
-    }
-    let lab = Lab::new();
-    let venv = lab.venv(PY312, "venv", false);
-    lab.install(
+    };
+    let venv = lab.venv_with(
         PY312,
-        &venv,
+        "venv",
+        false,
         &[
             lab.wheel("terok-executor", "2.0", &[]),
             lab.wheel("terok-shield", "1.0rc1", &[]),
@@ -413,10 +405,8 @@ fn env_python3_shebang() {
         "#!/usr/bin/env python3\nimport sys\nfrom terok_executor import main\nsys.exit(main())\n",
     );
     let env = lab.env(&path_of(&[&lab.p("bin"), &venv.join("bin")]));
-    let seen = env.run("terok-executor");
-    let report = assert_versions_match(
-        &env,
-        &seen,
+    let (seen, report) = env.run_matching(
+        "terok-executor",
         &[("terok-executor", "2.0"), ("terok-shield", "1.0rc1")],
     );
     assert_eq!(report.rule(), "console_script", "{report}");
@@ -430,10 +420,9 @@ fn env_python3_shebang() {
 /// user site appears at once, the cached facts are still used.
 #[test]
 fn first_user_install_after_cache_filled() {
-    if !have_pythons("first_user_install_after_cache_filled") {
+    let Some(lab) = Lab::for_test("first_user_install_after_cache_filled") else {
         return;
-    }
-    let lab = Lab::new();
+    };
     std::os::unix::fs::symlink(PY312, lab.p("bin/python3")).unwrap();
     let user_bin = lab.p("home/.local/bin");
     let env = lab.env(&path_of(&[&user_bin, &lab.p("bin")]));
@@ -449,12 +438,8 @@ fn first_user_install_after_cache_filled() {
             lab.wheel("terok-clearance", "2024.1", &[]),
         ],
     );
-    let seen = env.run("terok");
-    let report = assert_versions_match(
-        &env,
-        &seen,
-        &[("terok", "0.1"), ("terok-clearance", "2024.1")],
-    );
+    let (seen, report) =
+        env.run_matching("terok", &[("terok", "0.1"), ("terok-clearance", "2024.1")]);
     assert_eq!(report.rule(), "console_script", "{report}");
     assert_eq!(report.rule_path(), Some(user_bin.join("terok")));
     assert!(report.cache_used(), "{report}");
@@ -466,14 +451,13 @@ fn first_user_install_after_cache_filled() {
 /// venv's site-packages and shadow them.
 #[test]
 fn pythonpath_with_active_venv() {
-    if !have_pythons("pythonpath_with_active_venv") {
+    let Some(lab) = Lab::for_test("pythonpath_with_active_venv") else {
         return;
-    }
-    let lab = Lab::new();
-    let venv = lab.venv(PY311, "venv", false);
-    lab.install(
+    };
+    let venv = lab.venv_with(
         PY311,
-        &venv,
+        "venv",
+        false,
         &[
             lab.wheel("terok", "1.0", &["terok"]),
             lab.wheel("terok-shield", "1.0", &[]),
@@ -485,10 +469,8 @@ fn pythonpath_with_active_venv() {
         .env(&path_of(&[&venv.join("bin")]))
         .with("VIRTUAL_ENV", &venv)
         .with("PYTHONPATH", &pp);
-    let seen = env.run("terok");
-    let report = assert_versions_match(
-        &env,
-        &seen,
+    let (seen, report) = env.run_matching(
+        "terok",
         &[("terok", "2.0+local.7"), ("terok-shield", "1.0")],
     );
     assert_eq!(report.rule(), "virtual_env_var", "{report}");
@@ -501,12 +483,15 @@ fn pythonpath_with_active_venv() {
 /// report on stderr with `--verbose`; `env` prints it on stdout.
 #[test]
 fn verbose_prints_the_environment() {
-    if !have_pythons("verbose_prints_the_environment") {
+    let Some(lab) = Lab::for_test("verbose_prints_the_environment") else {
         return;
-    }
-    let lab = Lab::new();
-    let venv = lab.venv(PY312, "venv", false);
-    lab.install(PY312, &venv, &[lab.wheel("terok", "1.0", &["terok"])]);
+    };
+    let venv = lab.venv_with(
+        PY312,
+        "venv",
+        false,
+        &[lab.wheel("terok", "1.0", &["terok"])],
+    );
     let env = lab.env(&path_of(&[&venv.join("bin")]));
     let expect_report = |text: &str| {
         assert!(
@@ -599,13 +584,16 @@ fn children_under_strace(lab: &Lab, env: &Env, args: &[&str]) -> Option<Vec<Stri
 /// A venv `check` and a cache-hit `check` start no process at all.
 #[test]
 fn no_child_process_for_venv_or_cache_hit_check() {
-    if !have_pythons("no_child_process_for_venv_or_cache_hit_check") {
+    let Some(lab) = Lab::for_test("no_child_process_for_venv_or_cache_hit_check") else {
         return;
-    }
-    let lab = Lab::new();
+    };
     // A venv found through its console script.
-    let venv = lab.venv(PY312, "venv", false);
-    lab.install(PY312, &venv, &[lab.wheel("terok", "1.0", &["terok"])]);
+    let venv = lab.venv_with(
+        PY312,
+        "venv",
+        false,
+        &[lab.wheel("terok", "1.0", &["terok"])],
+    );
     let env = lab.env(&path_of(&[&venv.join("bin")]));
     assert!(env.cli(&["write"]).status.success());
     assert_eq!(env.report().cache(), "not_needed");
@@ -643,12 +631,15 @@ fn no_child_process_for_venv_or_cache_hit_check() {
 /// with a note, and `--python` points at the real environment.
 #[test]
 fn shell_wrapper_is_skipped_with_a_note() {
-    if !have_pythons("shell_wrapper_is_skipped_with_a_note") {
+    let Some(lab) = Lab::for_test("shell_wrapper_is_skipped_with_a_note") else {
         return;
-    }
-    let lab = Lab::new();
-    let venv = lab.venv(PY312, "venv", false);
-    lab.install(PY312, &venv, &[lab.wheel("terok", "1.0", &["terok"])]);
+    };
+    let venv = lab.venv_with(
+        PY312,
+        "venv",
+        false,
+        &[lab.wheel("terok", "1.0", &["terok"])],
+    );
     write_executable(
         &lab.p("bin/terok"),
         &format!(
@@ -678,21 +669,19 @@ fn shell_wrapper_is_skipped_with_a_note() {
 /// line naming the interpreter.
 #[test]
 fn console_script_behind_pips_sh_trampoline() {
-    if !have_pythons("console_script_behind_pips_sh_trampoline") {
+    let Some(lab) = Lab::for_test("console_script_behind_pips_sh_trampoline") else {
         return;
-    }
-    let lab = Lab::new();
-    let venv = lab.venv(PY312, "with space/venv", false);
-    lab.install(
+    };
+    let venv = lab.venv_with(
         PY312,
-        &venv,
+        "with space/venv",
+        false,
         &[lab.wheel("terok-clearance", "3.0.0b2", &["terok-clearance"])],
     );
     let script = std::fs::read_to_string(venv.join("bin/terok-clearance")).unwrap();
     assert!(script.starts_with("#!/bin/sh\n'''exec' "), "{script}");
     let env = lab.env(&path_of(&[&venv.join("bin")]));
-    let seen = env.run("terok-clearance");
-    let report = assert_versions_match(&env, &seen, &[("terok-clearance", "3.0.0b2")]);
+    let (seen, report) = env.run_matching("terok-clearance", &[("terok-clearance", "3.0.0b2")]);
     assert_eq!(report.rule(), "console_script", "{report}");
     assert_eq!(report.interpreter(), Some(venv.join("bin/python")));
     assert_eq!(report.search_path(), seen.path, "{report}");

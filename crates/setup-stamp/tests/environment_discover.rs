@@ -6,27 +6,26 @@
 //!
 //! Needs pyenv's CPython 3.12.1 (skipped when absent).
 
+mod support;
+
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use setup_stamp::environment::{
-    discover_in, CacheStatus, DiscoveryOptions, DiscoveryRequest, DiscoveryRule, EnvironmentError,
-    HostEnv, QueryFailure,
+    discover_in, CacheStatus, DiscoveryOptions, DiscoveryRequest, DiscoveryRule, Environment,
+    EnvironmentError, HostEnv, QueryFailure,
 };
 
-const PY312: &str = "/root/.pyenv/versions/3.12.1/bin/python3.12";
+use support::{have_python, host_command, make_venv, stdout_of, PY312};
+
 const PYENV_SHIMS: &str = "/root/.pyenv/shims";
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/environment")
         .join(name)
-}
-
-fn have_python() -> bool {
-    Path::new(PY312).exists()
 }
 
 /// A scratch area: a home directory, a cache, a wheel house.
@@ -51,6 +50,11 @@ impl Lab {
         Lab { _tmp: tmp, root }
     }
 
+    /// A new area, or `None` when pyenv's CPython 3.12 is absent.
+    fn with_python() -> Option<Lab> {
+        have_python().then(Lab::new)
+    }
+
     fn p(&self, rel: &str) -> PathBuf {
         self.root.join(rel)
     }
@@ -72,98 +76,90 @@ impl Lab {
     }
 
     fn wheel(&self, name: &str, version: &str, scripts: &[&str]) -> PathBuf {
-        let out = Command::new(PY312)
-            .arg(fixture("make_wheel.py"))
-            .arg(self.p("wheels"))
-            .args([name, version])
-            .args(scripts)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+        let out = stdout_of(
+            Command::new(PY312)
+                .arg(fixture("make_wheel.py"))
+                .arg(self.p("wheels"))
+                .args([name, version])
+                .args(scripts),
         );
-        PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
+        PathBuf::from(String::from_utf8(out).unwrap().trim())
     }
 
     fn venv(&self, rel: &str, system_site: bool) -> PathBuf {
         let dir = self.p(rel);
-        let mut cmd = Command::new(PY312);
-        cmd.args(["-m", "venv", "--without-pip"]);
-        if system_site {
-            cmd.arg("--system-site-packages");
-        }
-        assert!(cmd.arg(&dir).status().unwrap().success());
+        make_venv(&dir, system_site);
         dir
+    }
+
+    /// A virtual environment at `rel` with `wheels` installed.
+    fn venv_with(&self, rel: &str, system_site: bool, wheels: &[PathBuf]) -> PathBuf {
+        let venv = self.venv(rel, system_site);
+        let mut args: Vec<OsString> = vec![
+            "--python".into(),
+            venv.join("bin/python").into(),
+            "install".into(),
+        ];
+        args.extend(wheels.iter().map(|w| w.clone().into()));
+        self.pip(args);
+        venv
+    }
+
+    /// Discovery with the default request and [`Lab::options`].
+    fn discover(&self, host: &HostEnv) -> Environment {
+        discover_in(&DiscoveryRequest::default(), host, &self.options()).unwrap()
     }
 
     /// `pip install` with the base interpreter (`--python` selects a venv).
     fn pip(&self, args: Vec<OsString>) {
-        let out = Command::new(PY312)
-            .args(["-m", "pip"])
-            .args(args)
-            .args([
-                "--no-index",
-                "--no-deps",
-                "--disable-pip-version-check",
-                "--no-input",
-                "-q",
-            ])
-            .env("HOME", self.p("home"))
-            .env("PIP_NO_CACHE_DIR", "1")
-            .env_remove("PYTHONPATH")
-            .env_remove("VIRTUAL_ENV")
-            .env_remove("PYTHONUSERBASE")
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+        stdout_of(
+            Command::new(PY312)
+                .args(["-m", "pip"])
+                .args(args)
+                .args([
+                    "--no-index",
+                    "--no-deps",
+                    "--disable-pip-version-check",
+                    "--no-input",
+                    "-q",
+                ])
+                .env("HOME", self.p("home"))
+                .env("PIP_NO_CACHE_DIR", "1")
+                .env_remove("PYTHONPATH")
+                .env_remove("VIRTUAL_ENV")
+                .env_remove("PYTHONUSERBASE"),
         );
     }
 
     /// Runs `command` through the shell with exactly the host's variables.
     fn run(&self, host: &HostEnv, command: &str) -> Seen {
-        let out = Command::new("/bin/sh")
-            .args(["-c", &format!("exec {command}")])
-            .env_clear()
-            .envs(&host.vars)
-            .current_dir(&host.cwd)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).unwrap()
+        let out = stdout_of(host_command("/bin/sh", host).args(["-c", &format!("exec {command}")]));
+        serde_json::from_slice(&out).unwrap()
     }
 }
 
-fn install_into(lab: &Lab, venv: &Path, wheels: &[PathBuf]) {
-    let mut args: Vec<OsString> = vec![
-        "--python".into(),
-        venv.join("bin/python").into(),
-        "install".into(),
-    ];
-    args.extend(wheels.iter().map(|w| w.clone().into()));
-    lab.pip(args);
+/// Asserts the versions a console script saw, name by name.
+fn assert_versions(seen: &Seen, expected: &[(&str, &str)]) {
+    for (name, version) in expected {
+        assert_eq!(seen.versions[*name].as_deref(), Some(*version), "{name}");
+    }
 }
 
 #[test]
 fn pipx_style_console_script_and_editable_install() {
-    if !have_python() {
+    let Some(lab) = Lab::with_python() else {
         return;
-    }
-    let lab = Lab::new();
+    };
     // pipx: the venv lives elsewhere, its console script is linked into a
     // bin directory on PATH.
-    let venv = lab.venv("pipx/venvs/terok", false);
-    let terok = lab.wheel("terok", "1.2.0", &["terok"]);
-    let shield = lab.wheel("terok-shield", "0.3", &[]);
-    install_into(&lab, &venv, &[terok, shield]);
+    let venv = lab.venv_with(
+        "pipx/venvs/terok",
+        false,
+        &[
+            lab.wheel("terok", "1.2.0", &["terok"]),
+            lab.wheel("terok-shield", "0.3", &[]),
+        ],
+    );
     // An editable install (PEP 660) built by an in-tree backend.
     let proj = lab.p("proj");
     std::fs::create_dir_all(proj.join("src")).unwrap();
@@ -193,7 +189,7 @@ fn pipx_style_console_script_and_editable_install() {
     std::os::unix::fs::symlink(venv.join("bin/terok"), lab.p("bin/terok")).unwrap();
 
     let host = lab.host(&format!("{}:/usr/bin:/bin", lab.p("bin").display()));
-    let sp = discover_in(&DiscoveryRequest::default(), &host, &lab.options()).unwrap();
+    let sp = lab.discover(&host);
     let seen = lab.run(&host, "terok");
     assert_eq!(sp.search_path, seen.path, "{sp}");
     assert_eq!(
@@ -206,22 +202,25 @@ fn pipx_style_console_script_and_editable_install() {
     assert_eq!(sp.cache, CacheStatus::NotNeeded);
     assert_eq!(sp.search_path[0], venv.join("bin"));
     assert!(sp.search_path.contains(&proj.join("src")));
-    assert_eq!(seen.versions["terok"].as_deref(), Some("1.2.0"));
-    assert_eq!(seen.versions["terok-sandbox"].as_deref(), Some("0.9.dev1"));
-    assert_eq!(seen.versions["terok-clearance"].as_deref(), Some("0.5"));
-    assert_eq!(seen.versions["terok-shield"].as_deref(), Some("0.3"));
+    assert_versions(
+        &seen,
+        &[
+            ("terok", "1.2.0"),
+            ("terok-sandbox", "0.9.dev1"),
+            ("terok-clearance", "0.5"),
+            ("terok-shield", "0.3"),
+        ],
+    );
 }
 
 #[test]
 fn env_shebang_system_site_user_site_and_pythonpath() {
-    if !have_python() {
+    let Some(lab) = Lab::with_python() else {
         return;
-    }
-    let lab = Lab::new();
-    let venv = lab.venv("venv", true);
-    install_into(
-        &lab,
-        &venv,
+    };
+    let venv = lab.venv_with(
+        "venv",
+        true,
         &[lab.wheel("terok-executor", "2.0", &["terok-executor"])],
     );
     // A user-site install visible through --system-site-packages.
@@ -263,7 +262,7 @@ fn env_shebang_system_site_user_site_and_pythonpath() {
             venv.join("bin").display()
         ))
         .with_var("PYTHONPATH", &target);
-    let sp = discover_in(&DiscoveryRequest::default(), &host, &lab.options()).unwrap();
+    let sp = lab.discover(&host);
     let seen = lab.run(&host, "terok-executor");
     assert_eq!(sp.search_path, seen.path, "{sp}");
     assert_eq!(
@@ -273,21 +272,24 @@ fn env_shebang_system_site_user_site_and_pythonpath() {
     assert_eq!(sp.search_path[0], lab.p("bin"));
     assert_eq!(sp.search_path[1], target);
     assert!(sp.search_path.contains(&lab.p("extra")));
-    assert_eq!(seen.versions["terok-executor"].as_deref(), Some("2.0"));
-    assert_eq!(seen.versions["terok-shield"].as_deref(), Some("1.0"));
-    assert_eq!(seen.versions["terok-sandbox"].as_deref(), Some("3.1"));
+    assert_versions(
+        &seen,
+        &[
+            ("terok-executor", "2.0"),
+            ("terok-shield", "1.0"),
+            ("terok-sandbox", "3.1"),
+        ],
+    );
 }
 
 #[test]
 fn virtual_env_variable_with_pythonpath() {
-    if !have_python() {
+    let Some(lab) = Lab::with_python() else {
         return;
-    }
-    let lab = Lab::new();
-    let venv = lab.venv("venv", false);
-    install_into(
-        &lab,
-        &venv,
+    };
+    let venv = lab.venv_with(
+        "venv",
+        false,
         &[lab.wheel("terok-clearance", "4.0", &["terok-clearance"])],
     );
     std::fs::create_dir_all(lab.p("pp")).unwrap();
@@ -295,7 +297,7 @@ fn virtual_env_variable_with_pythonpath() {
         .host("/usr/bin:/bin")
         .with_var("VIRTUAL_ENV", &venv)
         .with_var("PYTHONPATH", format!("{}::relative", lab.p("pp").display()));
-    let sp = discover_in(&DiscoveryRequest::default(), &host, &lab.options()).unwrap();
+    let sp = lab.discover(&host);
     assert_eq!(
         sp.rule,
         DiscoveryRule::VirtualEnvVar {
@@ -311,7 +313,7 @@ fn virtual_env_variable_with_pythonpath() {
     let host = lab
         .host(&lab.p("bin").display().to_string())
         .with_var("VIRTUAL_ENV", lab.p("nothing-here"));
-    let sp = discover_in(&DiscoveryRequest::default(), &host, &lab.options()).unwrap();
+    let sp = lab.discover(&host);
     assert_eq!(sp.rule, DiscoveryRule::Nothing);
     assert!(sp.search_path.is_empty());
     assert!(sp.notes.iter().any(|n| n.contains("VIRTUAL_ENV")), "{sp}");
@@ -319,10 +321,9 @@ fn virtual_env_variable_with_pythonpath() {
 
 #[test]
 fn first_user_install_after_cache_fill() {
-    if !have_python() {
+    let Some(lab) = Lab::with_python() else {
         return;
-    }
-    let lab = Lab::new();
+    };
     let host = lab.host("/usr/bin:/bin");
     let req = DiscoveryRequest {
         python: Some(PathBuf::from(PY312)),
@@ -351,13 +352,13 @@ fn first_user_install_after_cache_fill() {
     // The console script's directory differs from the interpreter's.
     assert_eq!(seen.path[0], lab.p("home/.local/bin"));
     assert_eq!(second.search_path[1..], seen.path[1..], "{second}");
-    assert_eq!(seen.versions["terok"].as_deref(), Some("0.1"));
+    assert_versions(&seen, &[("terok", "0.1")]);
     // Found as the owner of the user-installed console script.
     let host = lab.host(&format!(
         "{}:/usr/bin:/bin",
         lab.p("home/.local/bin").display()
     ));
-    let sp = discover_in(&DiscoveryRequest::default(), &host, &lab.options()).unwrap();
+    let sp = lab.discover(&host);
     assert_eq!(sp.search_path, seen.path, "{sp}");
     assert!(sp.cache_used());
     // A corrupt cache entry is ignored and rewritten.
@@ -365,7 +366,7 @@ fn first_user_install_after_cache_fill() {
         unreachable!()
     };
     std::fs::write(file, "garbage").unwrap();
-    let sp = discover_in(&DiscoveryRequest::default(), &host, &lab.options()).unwrap();
+    let sp = lab.discover(&host);
     assert!(matches!(sp.cache, CacheStatus::Written { .. }), "{sp}");
     assert!(sp.notes.iter().any(|n| n.contains("corrupt")));
     assert_eq!(sp.search_path, seen.path);
@@ -385,7 +386,7 @@ fn pyenv_shim_on_path_followed_statically() {
     let host = lab
         .host(&format!("{PYENV_SHIMS}:/usr/bin:/bin"))
         .with_var("PYENV_VERSION", "3.12.1");
-    let first = discover_in(&DiscoveryRequest::default(), &host, &lab.options()).unwrap();
+    let first = lab.discover(&host);
     assert_eq!(
         first.interpreter.as_deref(),
         Some(Path::new("/root/.pyenv/versions/3.12.1/bin/python3"))
@@ -398,13 +399,13 @@ fn pyenv_shim_on_path_followed_statically() {
         matches!(first.cache, CacheStatus::Written { .. }),
         "{first}"
     );
-    let second = discover_in(&DiscoveryRequest::default(), &host, &lab.options()).unwrap();
+    let second = lab.discover(&host);
     assert!(second.cache_used(), "{second}");
     assert_eq!(first.search_path, second.search_path);
     // The same shim under another version: followed again, not cached
     // under the shim's path.
     let other = host.clone().with_var("PYENV_VERSION", "3.11.7");
-    let third = discover_in(&DiscoveryRequest::default(), &other, &lab.options()).unwrap();
+    let third = lab.discover(&other);
     assert_eq!(
         third.interpreter.as_deref(),
         Some(Path::new("/root/.pyenv/versions/3.11.7/bin/python3"))
@@ -414,7 +415,7 @@ fn pyenv_shim_on_path_followed_statically() {
     // its answer is cached only for the interpreter it ran.
     let prefix = host.clone().with_var("PYENV_VERSION", "3.12");
     for _ in 0..2 {
-        let sp = discover_in(&DiscoveryRequest::default(), &prefix, &lab.options()).unwrap();
+        let sp = lab.discover(&prefix);
         assert!(sp.cache.queried(), "{sp}");
         assert!(
             sp.interpreter
@@ -438,17 +439,16 @@ fn pyenv_shim_on_path_followed_statically() {
 
 #[test]
 fn non_pyenv_shim_is_asked_each_time() {
-    if !have_python() {
+    let Some(lab) = Lab::with_python() else {
         return;
-    }
-    let lab = Lab::new();
+    };
     let shim = lab.p("bin/python3");
     std::fs::write(&shim, format!("#!/bin/sh\nexec {PY312} \"$@\"\n")).unwrap();
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&shim, std::fs::Permissions::from_mode(0o755)).unwrap();
     let host = lab.host(&format!("{}:/usr/bin:/bin", lab.p("bin").display()));
     for _ in 0..2 {
-        let sp = discover_in(&DiscoveryRequest::default(), &host, &lab.options()).unwrap();
+        let sp = lab.discover(&host);
         assert!(sp.cache.queried(), "{sp}");
         assert!(!sp.cache_used());
         assert_eq!(sp.interpreter.as_deref(), Some(Path::new(PY312)));
@@ -741,10 +741,9 @@ fn show_this_machine() {
 /// script, whose launcher line names the interpreter.
 #[test]
 fn console_script_behind_a_pyenv_shim() {
-    if !have_python() {
+    let Some(lab) = Lab::with_python() else {
         return;
-    }
-    let lab = Lab::new();
+    };
     let root = lab.p("pyenv");
     let bin = root.join("versions/fake/bin");
     std::fs::create_dir_all(&bin).unwrap();
@@ -769,7 +768,7 @@ fn console_script_behind_a_pyenv_shim() {
     );
     std::fs::write(root.join("version"), "fake\n").unwrap();
     let host = lab.host(&format!("{}:/usr/bin:/bin", root.join("shims").display()));
-    let sp = discover_in(&DiscoveryRequest::default(), &host, &lab.options()).unwrap();
+    let sp = lab.discover(&host);
     assert_eq!(
         sp.rule,
         DiscoveryRule::ConsoleScript {
@@ -787,10 +786,9 @@ fn console_script_behind_a_pyenv_shim() {
 /// directory and PYTHONPATH, as the launcher line asks.
 #[test]
 fn env_split_shebang_with_isolated_mode() {
-    if !have_python() {
+    let Some(lab) = Lab::with_python() else {
         return;
-    }
-    let lab = Lab::new();
+    };
     let venv = lab.venv("venv", false);
     use std::os::unix::fs::PermissionsExt;
     let script = lab.p("bin/terok-sandbox");
@@ -808,7 +806,7 @@ fn env_split_shebang_with_isolated_mode() {
             venv.join("bin").display()
         ))
         .with_var("PYTHONPATH", lab.p("pp"));
-    let sp = discover_in(&DiscoveryRequest::default(), &host, &lab.options()).unwrap();
+    let sp = lab.discover(&host);
     let seen = lab.run(&host, "terok-sandbox");
     assert_eq!(sp.search_path, seen.path, "{sp}");
     assert!(!sp.search_path.contains(&lab.p("pp")));

@@ -1,26 +1,13 @@
 //! Static venv search paths compared with what the venv's own interpreter
 //! reports as `sys.path` for a script in its `bin` directory.
 
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use setup_stamp::environment::{search_path_for_python_in, HostEnv};
 
-const PY312: &str = "/root/.pyenv/versions/3.12.1/bin/python3.12";
-
-fn have_python() -> bool {
-    Path::new(PY312).exists()
-}
-
-fn make_venv(dir: &Path, system_site: bool) {
-    let mut cmd = Command::new(PY312);
-    cmd.args(["-m", "venv", "--without-pip"]);
-    if system_site {
-        cmd.arg("--system-site-packages");
-    }
-    let st = cmd.arg(dir).status().unwrap();
-    assert!(st.success());
-}
+use support::{have_python, host_command, make_venv, stdout_of};
 
 /// `sys.path` as seen by a script in the venv's `bin`.
 fn real_sys_path(venv: &Path, host: &HostEnv) -> Vec<PathBuf> {
@@ -33,19 +20,8 @@ fn real_sys_path(venv: &Path, host: &HostEnv) -> Vec<PathBuf> {
         ),
     )
     .unwrap();
-    let out = Command::new(venv.join("bin/python"))
-        .arg(&script)
-        .env_clear()
-        .envs(&host.vars)
-        .current_dir(&host.cwd)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Vec<String> = serde_json::from_slice(&out.stdout).unwrap();
+    let out = stdout_of(host_command(venv.join("bin/python"), host).arg(&script));
+    let v: Vec<String> = serde_json::from_slice(&out).unwrap();
     v.into_iter().map(PathBuf::from).collect()
 }
 

@@ -114,6 +114,12 @@ impl Lab {
         Lab { _tmp: tmp, root }
     }
 
+    /// A new area for `test`, or `None` (after printing why) when the
+    /// interpreters are missing (see [`have_pythons`]).
+    pub fn for_test(test: &str) -> Option<Lab> {
+        have_pythons(test).then(Lab::new)
+    }
+
     /// A path inside the area.
     pub fn p(&self, rel: &str) -> PathBuf {
         self.root.join(rel)
@@ -179,6 +185,19 @@ impl Lab {
         ];
         args.extend(wheels.iter().map(|w| w.clone().into_os_string()));
         self.pip(python, args);
+    }
+
+    /// `python -m venv --without-pip` at `rel`, with `wheels` installed.
+    pub fn venv_with(
+        &self,
+        python: &str,
+        rel: &str,
+        system_site: bool,
+        wheels: &[PathBuf],
+    ) -> PathBuf {
+        let venv = self.venv(python, rel, system_site);
+        self.install(python, &venv, wheels);
+        venv
     }
 
     /// `pip install --user` into the area's home.
@@ -298,6 +317,15 @@ impl Env {
             .unwrap();
         check(&out, command_line);
         parse_seen(&out.stdout)
+    }
+
+    /// Runs `command_line` as [`Env::run`] does and checks the versions
+    /// with [`assert_versions_match`]: what the layout saw, and the
+    /// `env --json` report.
+    pub fn run_matching(&self, command_line: &str, expected: &[(&str, &str)]) -> (Seen, Report) {
+        let seen = self.run(command_line);
+        let report = assert_versions_match(self, &seen, expected);
+        (seen, report)
     }
 
     /// Runs `python -c PROBE` (`python` looked up on this `PATH` when it

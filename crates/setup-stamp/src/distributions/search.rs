@@ -112,7 +112,17 @@ struct Matcher<'a> {
     scratch: String,
 }
 
-impl Matcher<'_> {
+impl<'a> Matcher<'a> {
+    /// A matcher for the `pending` queries (`egg`: the egg-info name, if any).
+    fn new(egg: Option<&'a str>, pending: &'a [Option<&'a Prepared>]) -> Self {
+        Matcher {
+            egg,
+            pending,
+            key: String::new(),
+            scratch: String::new(),
+        }
+    }
+
     fn offer<T>(&mut self, name: &[u8], slots: &mut [Slot<T>], owned: impl Fn() -> T) {
         match classify_child(name) {
             ChildKind::Info(dot) => {
@@ -226,12 +236,7 @@ fn scan_dir(
 ) -> Option<Vec<Slot<Vec<u8>>>> {
     let names = metadata_names(path)?;
     let mut slots = empty_slots(pending.len());
-    let mut matcher = Matcher {
-        egg,
-        pending,
-        key: String::new(),
-        scratch: String::new(),
-    };
+    let mut matcher = Matcher::new(egg, pending);
     for name in &names {
         matcher.offer(name, &mut slots, || name.clone());
     }
@@ -261,12 +266,7 @@ fn scan_zip(
         .map(|i| python_member_name(&archive.by_index_data(i).ok()?))
         .collect::<Option<Vec<String>>>()?;
     let mut slots = empty_slots(pending.len());
-    let mut matcher = Matcher {
-        egg,
-        pending,
-        key: String::new(),
-        scratch: String::new(),
-    };
+    let mut matcher = Matcher::new(egg, pending);
     for name in &names {
         let top = name.split('/').next().unwrap_or("");
         matcher.offer(top.as_bytes(), &mut slots, || top.to_owned());

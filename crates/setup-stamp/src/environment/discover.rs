@@ -151,17 +151,15 @@ fn discover_rules(
         let source = DiscoveryRule::Python {
             given: python.clone(),
         };
-        let mut sp = interpreter_search_path(
+        return interpreter_search_path(
             python,
             options,
             host,
             InterpreterFlags::default(),
             None,
             source,
-        )?;
-        notes.append(&mut sp.notes);
-        sp.notes = notes;
-        return Ok(sp);
+        )
+        .map(|sp| notes_first(notes, sp));
     }
     if let Some(value) = host.var_nonempty("VIRTUAL_ENV") {
         let value = PathBuf::from(value);
@@ -193,17 +191,15 @@ fn discover_rules(
                     name: name.clone(),
                     script: script.clone(),
                 };
-                let mut sp = interpreter_search_path(
+                return interpreter_search_path(
                     &interpreter,
                     options,
                     host,
                     flags,
                     Some(&script_dir),
                     source,
-                )?;
-                notes.append(&mut sp.notes);
-                sp.notes = notes;
-                return Ok(sp);
+                )
+                .map(|sp| notes_first(notes, sp));
             }
             Err(why) => notes.push(format!(
                 "console script {} ({}) skipped: {why}",
@@ -216,27 +212,55 @@ fn discover_rules(
         let source = DiscoveryRule::PythonOnPath {
             found: python3.clone(),
         };
-        let mut sp = interpreter_search_path(
+        return interpreter_search_path(
             &python3,
             options,
             host,
             InterpreterFlags::default(),
             None,
             source,
-        )?;
-        notes.append(&mut sp.notes);
-        sp.notes = notes;
-        return Ok(sp);
+        )
+        .map(|sp| notes_first(notes, sp));
     }
     let tried = request.tracked_packages.join(", ");
-    let mut sp = Environment::nothing(if tried.is_empty() {
+    let sp = Environment::nothing(if tried.is_empty() {
         "no VIRTUAL_ENV and no python3 on PATH".to_owned()
     } else {
         format!("no VIRTUAL_ENV, none of {tried} on PATH, and no python3 on PATH")
     });
-    notes.append(&mut sp.notes);
-    sp.notes = notes;
-    Ok(sp)
+    Ok(notes_first(notes, sp))
+}
+
+/// `sp` with the `earlier` notes (of the rules tried before) ahead of its own.
+fn notes_first(mut earlier: Vec<String>, mut sp: Environment) -> Environment {
+    earlier.append(&mut sp.notes);
+    sp.notes = earlier;
+    sp
+}
+
+/// Follows the pyenv shim `shim` found at `from` statically: the command
+/// it runs, noted in `notes`, or why pyenv's choice cannot be decided.
+fn follow_shim(
+    from: &Path,
+    shim: &pyenv::PyenvShim,
+    host: &HostEnv,
+    notes: &mut Vec<String>,
+) -> Result<PathBuf, String> {
+    match pyenv::resolve(shim, host) {
+        ShimTarget::Resolved {
+            target,
+            version,
+            origin,
+        } => {
+            notes.push(format!(
+                "{} is a pyenv shim: followed to {} (version {version}, set by {origin})",
+                from.display(),
+                target.display()
+            ));
+            Ok(target)
+        }
+        ShimTarget::Unresolved(why) => Err(why),
+    }
 }
 
 /// From a console script found on `PATH` to the interpreter its launcher
@@ -255,23 +279,8 @@ fn console_script_interpreter(
         let Some(shim) = pyenv::detect(&script, &bytes) else {
             break;
         };
-        match pyenv::resolve(&shim, host) {
-            ShimTarget::Resolved {
-                target,
-                version,
-                origin,
-            } => {
-                notes.push(format!(
-                    "{} is a pyenv shim: followed to {} (version {version}, set by {origin})",
-                    script.display(),
-                    target.display()
-                ));
-                script = target;
-            }
-            ShimTarget::Unresolved(why) => {
-                return Err(format!("pyenv shim that cannot be followed: {why}"))
-            }
-        }
+        script = follow_shim(&script, &shim, host, &mut notes)
+            .map_err(|why| format!("pyenv shim that cannot be followed: {why}"))?;
     }
     let real = std::fs::canonicalize(&script).map_err(|e| e.to_string())?;
     let bytes = head(&real).map_err(|e| e.to_string())?;
@@ -306,10 +315,8 @@ pub(crate) fn interpreter_search_path(
     let mut shim_unresolved = None;
     for _ in 0..4 {
         if let Some(venv) = VirtualEnv::find(&path, host.cwd())? {
-            let mut sp = venv_search_path(&venv, host, &flags, script_dir, source)?;
-            notes.append(&mut sp.notes);
-            sp.notes = notes;
-            return Ok(sp);
+            let sp = venv_search_path(&venv, host, &flags, script_dir, source)?;
+            return Ok(notes_first(notes, sp));
         }
         if path.is_dir() {
             return Err(EnvironmentError::NotAVirtualEnvironment { path });
@@ -321,20 +328,9 @@ pub(crate) fn interpreter_search_path(
         let Some(shim) = pyenv::detect(&path, &bytes) else {
             break;
         };
-        match pyenv::resolve(&shim, host) {
-            ShimTarget::Resolved {
-                target,
-                version,
-                origin,
-            } => {
-                notes.push(format!(
-                    "{} is a pyenv shim: followed to {} (version {version}, set by {origin})",
-                    path.display(),
-                    target.display()
-                ));
-                path = target;
-            }
-            ShimTarget::Unresolved(why) => {
+        match follow_shim(&path, &shim, host, &mut notes) {
+            Ok(target) => path = target,
+            Err(why) => {
                 shim_unresolved = Some(why);
                 break;
             }
@@ -392,9 +388,7 @@ pub(crate) fn interpreter_search_path(
             sp.cache = CacheStatus::NotWritten {
                 reason: "a shim: its target is a virtual environment, derived statically".into(),
             };
-            notes.append(&mut sp.notes);
-            sp.notes = notes;
-            return Ok(sp);
+            return Ok(notes_first(notes, sp));
         }
     }
     if info.prefix != info.base_prefix {
@@ -499,13 +493,7 @@ pub(crate) fn plan_from_info(info: &InterpreterInfo) -> SitePlan {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::os::unix::fs::PermissionsExt;
-
-    fn exe(path: &Path, text: &str) {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
+    use crate::environment::test_support::write_exe as exe;
 
     /// A virtual environment needing no real interpreter (static only).
     fn fake_venv(dir: &Path) {

@@ -84,6 +84,8 @@ mod pyvenv;
 mod query;
 mod shebang;
 mod site;
+#[cfg(test)]
+mod test_support;
 mod venv;
 
 pub use cache::{cache_dir, KEY_VARIABLES};

@@ -54,13 +54,7 @@ pub fn which(name: &OsStr, host: &HostEnv, skip: &[PathBuf]) -> Option<PathBuf> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::os::unix::fs::PermissionsExt;
-
-    fn exe(path: &Path) {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, "#!/bin/sh\n").unwrap();
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
+    use crate::environment::test_support::exe;
 
     #[test]
     fn order_and_permissions() {

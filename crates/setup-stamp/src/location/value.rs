@@ -34,7 +34,8 @@ impl BigInt {
         }
     }
 
-    fn mul_add(&mut self, mul: u32, add: u32) {
+    /// `self * mul + add` in place on the magnitude (the sign is kept).
+    pub(super) fn mul_add(&mut self, mul: u32, add: u32) {
         let mut carry = u64::from(add);
         for limb in &mut self.limbs {
             let v = u64::from(*limb) * u64::from(mul) + carry;

@@ -1285,7 +1285,7 @@ impl Constructor {
             for part in body.split(':') {
                 let d = BigInt::parse(part, 10).map_err(|e| int_error(e, text))?;
                 let small = d.limbs.first().copied().unwrap_or(0);
-                value.mul_add_pub(60, small);
+                value.mul_add(60, small);
             }
             Ok(value)
         } else {
@@ -1471,22 +1471,6 @@ impl Constructor {
                     .collect(),
             ))
         }
-    }
-}
-
-impl BigInt {
-    fn mul_add_pub(&mut self, mul: u32, add: u32) {
-        let negative = self.negative;
-        let mut carry = u64::from(add);
-        for limb in &mut self.limbs {
-            let v = u64::from(*limb) * u64::from(mul) + carry;
-            *limb = v as u32;
-            carry = v >> 32;
-        }
-        if carry > 0 {
-            self.limbs.push(carry as u32);
-        }
-        self.negative = negative;
     }
 }
 
