@@ -25,6 +25,12 @@ impl PyString {
         PyString(bytes)
     }
 
+    /// Appends WTF-8 bytes produced by this crate's parser (whole code
+    /// points; never the low half of a pair whose high half ends `self`).
+    pub(crate) fn push_wtf8(&mut self, bytes: &[u8]) {
+        self.0.extend_from_slice(bytes);
+    }
+
     /// Appends one code point (any value up to U+10FFFF, surrogates included).
     pub fn push_code_point(&mut self, cp: u32) {
         let mut buf = [0u8; 4];
@@ -117,6 +123,9 @@ mod tests {
     #[test]
     fn code_points_round_trip() {
         let s = PyString::from("a\u{e9}\u{1F600}");
-        assert_eq!(s.code_points().collect::<Vec<_>>(), vec![0x61, 0xE9, 0x1F600]);
+        assert_eq!(
+            s.code_points().collect::<Vec<_>>(),
+            vec![0x61, 0xE9, 0x1F600]
+        );
     }
 }
