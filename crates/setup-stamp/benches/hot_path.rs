@@ -2,18 +2,31 @@
 //! size and search paths of growing length, reading the stamp, comparing
 //! versions, and resolving the stamp path.
 //!
-//! `cargo bench -p setup-stamp` runs them; `cargo bench -p setup-stamp -- --test`
-//! runs each once (CI does that so they cannot rot). Figures and method:
+//! `cargo bench -p setup-stamp --bench hot_path` measures them;
+//! `cargo bench -p setup-stamp --bench hot_path -- --test` runs each once
+//! (CI does that so they cannot rot). Figures, method and the cost model:
 //! BENCHMARKS.md.
+//!
+//! Next to each `needs_setup` case, `list_dirs` lists the same search path
+//! and does nothing else: the physical floor of "one directory listing per
+//! search-path entry", which is all that grows with the number of installed
+//! distributions.
+//!
+//! The generated environments are kept under Cargo's target tmp directory
+//! (`target/tmp/setup-stamp-bench`) and reused by later runs: creating the
+//! largest takes seconds on a slow disk, the benchmarks themselves do not.
 
 use std::fs;
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use setup_stamp::verdict::InstalledPackage;
 use setup_stamp::version::compare_versions;
 use setup_stamp::{stamp, SetupStamp, SetupVerdict};
 
+/// The tracked packages and their installed versions.
 const TRACKED: [(&str, &str); 5] = [
     ("terok", "0.7.2"),
     ("terok-executor", "0.3.1"),
@@ -22,21 +35,46 @@ const TRACKED: [(&str, &str); 5] = [
     ("terok-clearance", "0.1.9"),
 ];
 
-/// Writes one `.dist-info` directory with a small METADATA file.
+/// Bumped whenever the generated layout changes, so stale caches are not reused.
+const LAYOUT: &str = "v2";
+
+/// Where generated environments live between runs.
+fn cache_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("setup-stamp-bench")
+}
+
+/// One installed distribution as pip leaves it: the import package's
+/// directory next to `<name>-<version>.dist-info/METADATA`.
 fn write_dist(site: &Path, name: &str, version: &str) {
-    let dir = site.join(format!("{}-{version}.dist-info", name.replace('-', "_")));
-    fs::create_dir_all(&dir).expect("create dist-info");
+    let module = name.replace('-', "_");
+    fs::create_dir_all(site.join(&module)).expect("create package dir");
+    let info = site.join(format!("{module}-{version}.dist-info"));
+    fs::create_dir_all(&info).expect("create dist-info");
     fs::write(
-        dir.join("METADATA"),
-        format!("Metadata-Version: 2.1\nName: {name}\nVersion: {version}\nSummary: bench\n\nbody\n"),
+        info.join("METADATA"),
+        format!(
+            "Metadata-Version: 2.1\nName: {name}\nVersion: {version}\nSummary: benchmark filler\n\
+             Requires-Python: >=3.12\n\nA long description that nobody reads.\n"
+        ),
     )
     .expect("write METADATA");
 }
 
-/// A search path of `entries` directories holding `distributions` filler
-/// distributions in all, with the tracked ones in the last entry.
-fn environment(root: &Path, distributions: usize, entries: usize) -> Vec<PathBuf> {
-    let dirs: Vec<PathBuf> = (0..entries).map(|i| root.join(format!("site{i}"))).collect();
+/// A search path of `entries` directories holding `distributions`
+/// distributions in all: fillers spread round-robin, the tracked five in
+/// the last entry (so every entry is listed). Reused when already complete.
+fn environment(distributions: usize, entries: usize) -> Vec<PathBuf> {
+    let root = cache_root().join(format!("{LAYOUT}-{distributions}-{entries}"));
+    let dirs: Vec<PathBuf> = (0..entries)
+        .map(|i| root.join(format!("site{i}")))
+        .collect();
+    let complete = root.join("complete");
+    if complete.exists() {
+        return dirs;
+    }
+    if root.exists() {
+        fs::remove_dir_all(&root).expect("remove partial environment");
+    }
     for dir in &dirs {
         fs::create_dir_all(dir).expect("create site dir");
     }
@@ -46,26 +84,54 @@ fn environment(root: &Path, distributions: usize, entries: usize) -> Vec<PathBuf
     for (name, version) in TRACKED {
         write_dist(&dirs[entries - 1], name, version);
     }
+    fs::write(&complete, b"").expect("mark environment complete");
     dirs
 }
 
+/// Lists every directory of the search path, counting entries: the floor.
+fn list_dirs(search_path: &[PathBuf]) -> usize {
+    search_path
+        .iter()
+        .filter_map(|dir| fs::read_dir(dir).ok())
+        .map(|listing| listing.count())
+        .sum()
+}
+
 fn bench_needs_setup(c: &mut Criterion) {
+    let state = tempfile::tempdir().expect("tempdir");
+    std::env::set_var("TEROK_ROOT", state.path());
     let mut group = c.benchmark_group("needs_setup");
-    for (distributions, entries) in [(50, 1), (1_000, 1), (10_000, 1), (50, 5), (1_000, 5)] {
-        let root = tempfile::tempdir().expect("tempdir");
-        let search_path = environment(root.path(), distributions, entries);
-        let state = root.path().join("state");
-        std::env::set_var("TEROK_ROOT", &state);
-        let setup = SetupStamp::terok().with_search_path(search_path);
-        setup.write_stamp().expect("write stamp");
-        assert_eq!(setup.needs_setup().expect("check"), SetupVerdict::Ok);
-        group.bench_with_input(
-            BenchmarkId::new(format!("{entries}-entries"), distributions),
-            &setup,
-            |b, setup| b.iter(|| black_box(setup.needs_setup())),
-        );
+    let mut floor = Vec::new();
+    for entries in [1, 5] {
+        for distributions in [50, 1_000, 10_000] {
+            let search_path = environment(distributions, entries);
+            let setup = SetupStamp::terok().with_search_path(search_path.clone());
+            setup.write_stamp().expect("write stamp");
+            assert_eq!(setup.needs_setup().expect("check"), SetupVerdict::Ok);
+            if distributions >= 10_000 {
+                group.sample_size(30);
+            } else {
+                group.sample_size(100);
+            }
+            let id = BenchmarkId::new(format!("{entries}-entries"), distributions);
+            group.bench_with_input(id, &setup, |b, setup| {
+                b.iter(|| black_box(setup.needs_setup()))
+            });
+            floor.push((entries, distributions, search_path));
+        }
     }
     group.finish();
+
+    let mut group = c.benchmark_group("list_dirs");
+    for (entries, distributions, search_path) in floor {
+        group.sample_size(if distributions >= 10_000 { 30 } else { 100 });
+        let id = BenchmarkId::new(format!("{entries}-entries"), distributions);
+        group.bench_with_input(id, &search_path, |b, path| {
+            b.iter(|| black_box(list_dirs(path)))
+        });
+    }
+    group.finish();
+    std::env::remove_var("TEROK_ROOT");
 }
 
 fn bench_read_stamp(c: &mut Criterion) {
@@ -73,7 +139,7 @@ fn bench_read_stamp(c: &mut Criterion) {
     let path = root.path().join("setup.stamp");
     let packages: Vec<_> = TRACKED
         .iter()
-        .map(|(name, version)| setup_stamp::verdict::InstalledPackage {
+        .map(|(name, version)| InstalledPackage {
             name: (*name).to_owned(),
             version: Some((*version).to_owned()),
         })
@@ -97,30 +163,55 @@ fn bench_compare(c: &mut Criterion) {
         ("1.99999999999999999999", "1.99999999999999999998"),
         ("not a version", "0.6.0"),
     ] {
-        group.bench_with_input(BenchmarkId::from_parameter(format!("{a} vs {b}")), &(a, b), |bench, (a, b)| {
-            bench.iter(|| black_box(compare_versions(black_box(a), black_box(b))))
-        });
+        group.bench_with_input(
+            BenchmarkId::from_parameter(format!("{a} vs {b}")),
+            &(a, b),
+            |bench, (a, b)| bench.iter(|| black_box(compare_versions(black_box(a), black_box(b)))),
+        );
     }
     group.finish();
 }
 
 fn bench_stamp_path(c: &mut Criterion) {
     let root = tempfile::tempdir().expect("tempdir");
+    let home = root.path().join("home");
+    fs::create_dir_all(&home).expect("create home");
     std::env::remove_var("TEROK_ROOT");
-    std::env::set_var("HOME", root.path());
+    std::env::remove_var("TEROK_CONFIG_FILE");
+    std::env::set_var("HOME", &home);
     std::env::set_var("XDG_DATA_HOME", root.path().join("data"));
     std::env::set_var("XDG_CONFIG_HOME", root.path().join("config"));
     let config = root.path().join("config.yml");
-    fs::write(&config, "paths:\n  root: ~/relocated/terok\nother:\n  key: [1, 2, 3]\n").expect("write config");
+    fs::write(
+        &config,
+        "paths:\n  root: ~/relocated/terok\nother:\n  key: [1, 2, 3]\n",
+    )
+    .expect("write config");
     let setup = SetupStamp::terok();
+    let mut group = c.benchmark_group("stamp_path");
 
-    std::env::set_var("TEROK_CONFIG_FILE", root.path().join("absent.yml"));
-    c.bench_function("stamp_path/no_config", |b| b.iter(|| black_box(setup.stamp_path())));
+    // No TEROK_ROOT, no config file anywhere: the platform default.
+    group.bench_function("defaults", |b| b.iter(|| black_box(setup.stamp_path())));
+    // paths.root from a config.yml (parsed every call, as the reference does).
     std::env::set_var("TEROK_CONFIG_FILE", &config);
-    c.bench_function("stamp_path/config_yml", |b| b.iter(|| black_box(setup.stamp_path())));
+    group.bench_function("config_yml", |b| b.iter(|| black_box(setup.stamp_path())));
+    // TEROK_ROOT: no file is read.
     std::env::set_var("TEROK_ROOT", root.path().join("state"));
-    c.bench_function("stamp_path/terok_root", |b| b.iter(|| black_box(setup.stamp_path())));
+    group.bench_function("terok_root", |b| b.iter(|| black_box(setup.stamp_path())));
+    group.finish();
+    std::env::remove_var("TEROK_ROOT");
+    std::env::remove_var("TEROK_CONFIG_FILE");
 }
 
-criterion_group!(benches, bench_needs_setup, bench_read_stamp, bench_compare, bench_stamp_path);
+fn config() -> Criterion {
+    Criterion::default()
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2))
+}
+
+criterion_group! {
+    name = benches;
+    config = config();
+    targets = bench_needs_setup, bench_read_stamp, bench_compare, bench_stamp_path
+}
 criterion_main!(benches);
