@@ -71,7 +71,9 @@ Examples:
     #[command(after_help = "Example:\n  cat \"$(setup-stamp path)\"")]
     Path,
     /// Print the installed versions of the tracked packages.
-    #[command(after_help = "Examples:\n  setup-stamp versions\n  setup-stamp --python /opt/venv versions --json")]
+    #[command(
+        after_help = "Examples:\n  setup-stamp versions\n  setup-stamp --python /opt/venv versions --json"
+    )]
     Versions {
         /// Print a JSON object {package: version}.
         #[arg(long)]
@@ -85,7 +87,9 @@ Examples:
         json: bool,
     },
     /// Print how the Python environment was found and its search path.
-    #[command(after_help = "Examples:\n  setup-stamp env\n  setup-stamp --python /usr/bin/python3 env --json")]
+    #[command(
+        after_help = "Examples:\n  setup-stamp env\n  setup-stamp --python /usr/bin/python3 env --json"
+    )]
     Env {
         /// Print one JSON object.
         #[arg(long)]

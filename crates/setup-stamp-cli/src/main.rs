@@ -21,7 +21,11 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(error) => {
             let mut stderr = std::io::stderr().lock();
-            let _ = writeln!(stderr, "setup-stamp: error: {}", render::error_chain(&*error));
+            let _ = writeln!(
+                stderr,
+                "setup-stamp: error: {}",
+                render::error_chain(&*error)
+            );
             ExitCode::from(1)
         }
     }

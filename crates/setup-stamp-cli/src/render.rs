@@ -193,7 +193,10 @@ fn check_value(check: &Check) -> Value {
                 object(vec![
                     ("package", Value::Str(s.package.clone())),
                     ("stamped", s.stamped.clone().map_or(Value::Null, Value::Str)),
-                    ("installed", s.installed.as_ref().map_or(Value::Null, optional)),
+                    (
+                        "installed",
+                        s.installed.as_ref().map_or(Value::Null, optional),
+                    ),
                     ("change", str_value(s.change.as_str())),
                 ])
             })
@@ -241,7 +244,7 @@ pub fn show_human(check: &Check, style: Style) -> String {
         StampState::Valid(contents) => {
             out.push_str("state: valid\n");
             if let Some(at) = &contents.completed_at {
-                let _ = writeln!(out, "completed_at: {at}");
+                let _ = writeln!(out, "completed_at: {}", pyjson::python_str(at));
             }
             out.push_str("packages:\n");
             for (name, version) in &contents.packages {
@@ -264,7 +267,7 @@ pub fn show_json(check: &Check) -> String {
         StampState::Valid(contents) => (
             "valid",
             Value::Null,
-            contents.completed_at.clone().map_or(Value::Null, Value::Str),
+            contents.completed_at.clone().unwrap_or(Value::Null),
         ),
     };
     let value = object(vec![

@@ -18,7 +18,9 @@ use crate::location::{self, LocationError, SystemHost};
 use crate::stamp::{
     self, StampClearError, StampContents, StampRead, StampReadError, StampWriteError,
 };
-use crate::verdict::{self, CompareError, InstalledPackage, PackageChange, PackageStatus, Report, SetupVerdict};
+use crate::verdict::{
+    self, CompareError, InstalledPackage, PackageChange, PackageStatus, Report, SetupVerdict,
+};
 
 /// The reference namespace.
 pub const TEROK_NAMESPACE: &str = "terok";
@@ -34,9 +36,6 @@ pub const TEROK_TRACKED_PACKAGES: [&str; 5] = [
 
 /// The reference's stamp file name.
 pub const STAMP_FILE_NAME: &str = "setup.stamp";
-
-/// The stamp schema version this crate reads and writes.
-pub const SCHEMA_VERSION: u32 = 1;
 
 /// The packages and names one ecosystem's stamp is about.
 ///
@@ -71,7 +70,10 @@ impl Ecosystem {
     pub fn terok() -> Self {
         Ecosystem {
             namespace: TEROK_NAMESPACE.to_owned(),
-            tracked_packages: TEROK_TRACKED_PACKAGES.iter().map(|s| (*s).to_owned()).collect(),
+            tracked_packages: TEROK_TRACKED_PACKAGES
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
             file_name: STAMP_FILE_NAME.to_owned(),
         }
     }
@@ -165,8 +167,16 @@ impl SetupStamp {
     /// Each tracked package's distribution on the search path, in tracked
     /// order (`None` where it is not installed).
     pub fn find_distributions(&self) -> Result<Vec<Option<FoundDistribution>>, Error> {
-        let names: Vec<&str> = self.ecosystem.tracked_packages.iter().map(String::as_str).collect();
-        Ok(distributions::find_distributions(&self.search_path, &names)?)
+        let names: Vec<&str> = self
+            .ecosystem
+            .tracked_packages
+            .iter()
+            .map(String::as_str)
+            .collect();
+        Ok(distributions::find_distributions(
+            &self.search_path,
+            &names,
+        )?)
     }
 
     /// Installed tracked packages, in tracked order; packages that are not
@@ -248,7 +258,10 @@ impl SetupStamp {
 
     /// Like [`write_stamp`](Self::write_stamp), with the installed versions
     /// supplied by the caller.
-    pub fn write_stamp_with_installed(&self, installed: &[InstalledPackage]) -> Result<PathBuf, Error> {
+    pub fn write_stamp_with_installed(
+        &self,
+        installed: &[InstalledPackage],
+    ) -> Result<PathBuf, Error> {
         let path = self.stamp_path()?;
         let completed_at = stamp::format_completed_at(SystemTime::now());
         let bytes = stamp::render_stamp(&completed_at, installed);

@@ -1,0 +1,561 @@
+//! Walking the search path: directories, zip files and `*.egg` entries, as
+//! `importlib.metadata.FastPath` / `Lookup` / `PathDistribution` (CPython 3.12).
+
+use std::ffi::OsStr;
+use std::fs::{File, OpenOptions};
+use std::io::{self, Read};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+use nix::dir::Dir;
+use nix::fcntl::OFlag;
+use nix::sys::stat::Mode;
+use zip::ZipArchive;
+
+use super::metadata::{version_from_metadata, HeaderEnd};
+use super::name::{classify_child, egg_key, info_key, ChildKind, Prepared};
+use super::DistributionError;
+
+/// Where a matched metadata entry lives.
+#[derive(Debug)]
+pub(crate) enum Location {
+    /// A `.dist-info` / `.egg-info` / `EGG-INFO` file or directory on disk.
+    Fs(PathBuf),
+    /// A top-level member (file or directory) of a zip archive.
+    Zip {
+        /// The top-level name inside the archive.
+        child: String,
+    },
+}
+
+/// The outcome of scanning one search-path entry for a set of queries.
+#[derive(Debug, Default)]
+pub(crate) struct EntryScan {
+    /// For each query (same order as given), the first matching child.
+    pub matches: Vec<Option<Location>>,
+    /// The opened archive, when the entry was a zip file.
+    pub archive: Option<ZipSource>,
+}
+
+/// A zip archive on the search path with its member names as Python's
+/// `zipfile` decodes them (by central-directory index).
+#[derive(Debug)]
+pub(crate) struct ZipSource {
+    archive: ZipArchive<File>,
+    names: Vec<String>,
+}
+
+/// Per-query bookkeeping during one scan: the first `.dist-info`/`.egg-info`
+/// match and the first `EGG-INFO` match.
+struct Slot<T> {
+    info: Option<T>,
+    egg: Option<T>,
+}
+
+/// `os.path.basename` of a search-path entry as Python computes it on the raw
+/// string: everything after the last `/` (so `"x.egg/"` has base `""`).
+fn raw_basename(entry: &Path) -> &[u8] {
+    let bytes = entry.as_os_str().as_bytes();
+    match bytes.iter().rposition(|&b| b == b'/') {
+        Some(i) => &bytes[i + 1..],
+        None => bytes,
+    }
+}
+
+/// Scan one search-path entry for the `pending` queries (`None` = already
+/// resolved, skip). Mirrors `FastPath.children()`: `os.listdir`, else the
+/// zip's top-level names, else nothing; every failure is silent.
+pub(crate) fn scan_entry(entry: &Path, pending: &[Option<&Prepared>]) -> EntryScan {
+    let egg = egg_key(raw_basename(entry));
+    let list_path: &Path = if entry.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        entry
+    };
+    if let Some(matches) = scan_dir(list_path, egg.as_deref(), pending) {
+        let matches = matches
+            .into_iter()
+            .map(|slot| {
+                slot.info
+                    .or(slot.egg)
+                    .map(|child| Location::Fs(entry.join(OsStr::from_bytes(&child))))
+            })
+            .collect();
+        return EntryScan {
+            matches,
+            archive: None,
+        };
+    }
+    if let Some((archive, matches)) = scan_zip(entry, egg.as_deref(), pending) {
+        let matches = matches
+            .into_iter()
+            .map(|slot| slot.info.or(slot.egg).map(|child| Location::Zip { child }))
+            .collect();
+        return EntryScan {
+            matches,
+            archive: Some(archive),
+        };
+    }
+    EntryScan {
+        matches: pending.iter().map(|_| None).collect(),
+        archive: None,
+    }
+}
+
+/// Record `child` for every pending query it matches (first match wins).
+struct Matcher<'a> {
+    egg: Option<&'a str>,
+    pending: &'a [Option<&'a Prepared>],
+    key: String,
+    scratch: String,
+}
+
+impl Matcher<'_> {
+    fn offer<T>(&mut self, name: &[u8], slots: &mut [Slot<T>], owned: impl Fn() -> T) {
+        match classify_child(name) {
+            ChildKind::Info(dot) => {
+                if !info_key(name, dot, &mut self.key, &mut self.scratch) {
+                    return;
+                }
+                for (slot, query) in slots.iter_mut().zip(self.pending) {
+                    if let Some(q) = query {
+                        if slot.info.is_none() && q.normalized == self.key {
+                            slot.info = Some(owned());
+                        }
+                    }
+                }
+            }
+            ChildKind::EggInfo => {
+                let Some(egg) = self.egg else { return };
+                for (slot, query) in slots.iter_mut().zip(self.pending) {
+                    if let Some(q) = query {
+                        if slot.egg.is_none() && q.legacy_normalized == egg {
+                            slot.egg = Some(owned());
+                        }
+                    }
+                }
+            }
+            ChildKind::Other => {}
+        }
+    }
+}
+
+fn empty_slots<T>(n: usize) -> Vec<Slot<T>> {
+    (0..n)
+        .map(|_| Slot {
+            info: None,
+            egg: None,
+        })
+        .collect()
+}
+
+/// List a directory once, in readdir order, without allocating per entry
+/// (names are borrowed from the directory stream). `None` when the
+/// directory cannot be opened or read (Python: `os.listdir` raised).
+fn scan_dir(
+    path: &Path,
+    egg: Option<&str>,
+    pending: &[Option<&Prepared>],
+) -> Option<Vec<Slot<Vec<u8>>>> {
+    let mut dir = Dir::open(
+        path,
+        OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
+        Mode::empty(),
+    )
+    .ok()?;
+    let mut slots = empty_slots(pending.len());
+    let mut matcher = Matcher {
+        egg,
+        pending,
+        key: String::new(),
+        scratch: String::new(),
+    };
+    for item in dir.iter() {
+        // A failing readdir makes os.listdir raise: the whole listing is lost.
+        let item = item.ok()?;
+        let name = item.file_name().to_bytes();
+        if name == b"." || name == b".." {
+            continue;
+        }
+        matcher.offer(name, &mut slots, || name.to_vec());
+    }
+    Some(slots)
+}
+
+/// Open `path` as a zip archive and match its top-level names (the first
+/// path segment of every member, in central-directory order).
+fn scan_zip(
+    path: &Path,
+    egg: Option<&str>,
+    pending: &[Option<&Prepared>],
+) -> Option<(ZipSource, Vec<Slot<String>>)> {
+    // Opened without blocking, and only regular files are read: a FIFO on
+    // the search path would block the reference, and no FIFO or device is a
+    // zip archive it could read.
+    let file = OpenOptions::new()
+        .read(true)
+        .custom_flags(OFlag::O_NONBLOCK.bits())
+        .open(path)
+        .ok()?;
+    if !file.metadata().ok()?.is_file() {
+        return None;
+    }
+    let archive = ZipArchive::new(file).ok()?;
+    let names = (0..archive.len())
+        .map(|i| python_member_name(&archive.by_index_data(i).ok()?))
+        .collect::<Option<Vec<String>>>()?;
+    let mut slots = empty_slots(pending.len());
+    let mut matcher = Matcher {
+        egg,
+        pending,
+        key: String::new(),
+        scratch: String::new(),
+    };
+    for name in &names {
+        let top = name.split('/').next().unwrap_or("");
+        matcher.offer(top.as_bytes(), &mut slots, || top.to_owned());
+    }
+    Some((ZipSource { archive, names }, slots))
+}
+
+/// CP 437 for bytes 0x80..=0xFF (0x00..=0x7F are ASCII), as Python's codec.
+const CP437_HIGH: [char; 128] = [
+    '\u{00C7}', '\u{00FC}', '\u{00E9}', '\u{00E2}', '\u{00E4}', '\u{00E0}', '\u{00E5}', '\u{00E7}',
+    '\u{00EA}', '\u{00EB}', '\u{00E8}', '\u{00EF}', '\u{00EE}', '\u{00EC}', '\u{00C4}', '\u{00C5}',
+    '\u{00C9}', '\u{00E6}', '\u{00C6}', '\u{00F4}', '\u{00F6}', '\u{00F2}', '\u{00FB}', '\u{00F9}',
+    '\u{00FF}', '\u{00D6}', '\u{00DC}', '\u{00A2}', '\u{00A3}', '\u{00A5}', '\u{20A7}', '\u{0192}',
+    '\u{00E1}', '\u{00ED}', '\u{00F3}', '\u{00FA}', '\u{00F1}', '\u{00D1}', '\u{00AA}', '\u{00BA}',
+    '\u{00BF}', '\u{2310}', '\u{00AC}', '\u{00BD}', '\u{00BC}', '\u{00A1}', '\u{00AB}', '\u{00BB}',
+    '\u{2591}', '\u{2592}', '\u{2593}', '\u{2502}', '\u{2524}', '\u{2561}', '\u{2562}', '\u{2556}',
+    '\u{2555}', '\u{2563}', '\u{2551}', '\u{2557}', '\u{255D}', '\u{255C}', '\u{255B}', '\u{2510}',
+    '\u{2514}', '\u{2534}', '\u{252C}', '\u{251C}', '\u{2500}', '\u{253C}', '\u{255E}', '\u{255F}',
+    '\u{255A}', '\u{2554}', '\u{2569}', '\u{2566}', '\u{2560}', '\u{2550}', '\u{256C}', '\u{2567}',
+    '\u{2568}', '\u{2564}', '\u{2565}', '\u{2559}', '\u{2558}', '\u{2552}', '\u{2553}', '\u{256B}',
+    '\u{256A}', '\u{2518}', '\u{250C}', '\u{2588}', '\u{2584}', '\u{258C}', '\u{2590}', '\u{2580}',
+    '\u{03B1}', '\u{00DF}', '\u{0393}', '\u{03C0}', '\u{03A3}', '\u{03C3}', '\u{00B5}', '\u{03C4}',
+    '\u{03A6}', '\u{0398}', '\u{03A9}', '\u{03B4}', '\u{221E}', '\u{03C6}', '\u{03B5}', '\u{2229}',
+    '\u{2261}', '\u{00B1}', '\u{2265}', '\u{2264}', '\u{2320}', '\u{2321}', '\u{00F7}', '\u{2248}',
+    '\u{00B0}', '\u{2219}', '\u{00B7}', '\u{221A}', '\u{207F}', '\u{00B2}', '\u{25A0}', '\u{00A0}',
+];
+
+fn cp437(raw: &[u8]) -> String {
+    raw.iter()
+        .map(|&b| {
+            if b < 0x80 {
+                char::from(b)
+            } else {
+                CP437_HIGH[usize::from(b - 0x80)]
+            }
+        })
+        .collect()
+}
+
+/// `zipfile._sanitize_filename` on POSIX: cut at the first NUL.
+fn sanitize(mut name: String) -> String {
+    if let Some(nul) = name.find('\0') {
+        name.truncate(nul);
+    }
+    name
+}
+
+/// A member's name as CPython 3.12's `zipfile` reads it: UTF-8 when the
+/// entry's flag bit 11 says so, CP 437 otherwise, cut at a NUL. `None` when
+/// Python fails to open the whole archive (a flagged name that is not UTF-8).
+///
+/// Not reproduced: Python also lets an Info-ZIP Unicode Path extra field
+/// (0x7075) whose CRC matches rename the member; the `zip` crate does not
+/// expose central-directory extra fields.
+fn python_member_name(entry: &zip::read::ZipFileEntry<'_>) -> Option<String> {
+    let raw = entry.name_raw();
+    let name = if entry.flags().as_u16() & 0x0800 != 0 {
+        std::str::from_utf8(raw).ok()?.to_owned()
+    } else {
+        cp437(raw)
+    };
+    Some(sanitize(name))
+}
+
+/// The outcome of `PathDistribution.read_text(filename)`.
+enum Text {
+    /// Suppressed error (missing, directory, permission…) or empty file:
+    /// Python's `or` chain moves on.
+    Skip,
+    /// Non-empty text; only the header block is kept.
+    Headers(String),
+}
+
+/// Whether Python's `read_text` suppresses this error
+/// (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError).
+fn suppressed(err: &io::Error) -> bool {
+    matches!(
+        err.kind(),
+        io::ErrorKind::NotFound
+            | io::ErrorKind::IsADirectory
+            | io::ErrorKind::NotADirectory
+            | io::ErrorKind::PermissionDenied
+    )
+}
+
+/// Read size per `read` call.
+const CHUNK: usize = 16 * 1024;
+/// Safety stop for non-regular files (e.g. a character device), which the
+/// reference would read forever.
+const NON_REGULAR_LIMIT: u64 = 64 * 1024 * 1024;
+
+/// Read a metadata stream: validate all of it as UTF-8 (Python decodes the
+/// whole file and raises on any invalid byte), but keep only the bytes up to
+/// the end of the header block.
+fn read_headers(mut reader: impl Read, limit: Option<u64>) -> Result<Text, ReadFailure> {
+    let mut buf = vec![0u8; CHUNK + 4];
+    let mut carry = 0usize; // incomplete UTF-8 sequence kept at buf[..carry]
+    let mut head: Vec<u8> = Vec::new();
+    let mut end = HeaderEnd::default();
+    let mut header_done = false;
+    let mut total: u64 = 0;
+    loop {
+        let n = match reader.read(&mut buf[carry..carry + CHUNK]) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(ReadFailure::Io(e)),
+        };
+        if n == 0 {
+            if carry > 0 {
+                return Err(ReadFailure::Utf8 {
+                    offset: total - carry as u64,
+                });
+            }
+            break;
+        }
+        if !header_done {
+            head.extend_from_slice(&buf[carry..carry + n]);
+            header_done = end.feed(&head, false);
+        }
+        total += n as u64;
+        if limit.is_some_and(|l| total > l) {
+            return Err(ReadFailure::TooLarge);
+        }
+        let filled = carry + n;
+        match std::str::from_utf8(&buf[..filled]) {
+            Ok(_) => carry = 0,
+            Err(e) if e.error_len().is_none() => {
+                let valid = e.valid_up_to();
+                buf.copy_within(valid..filled, 0);
+                carry = filled - valid;
+            }
+            Err(e) => {
+                return Err(ReadFailure::Utf8 {
+                    offset: total - (filled - e.valid_up_to()) as u64,
+                });
+            }
+        }
+    }
+    if total == 0 {
+        return Ok(Text::Skip);
+    }
+    // `head` may end inside a character only if the header block ended
+    // earlier, so cutting at the last valid boundary changes nothing.
+    let text = match std::str::from_utf8(&head) {
+        Ok(s) => s.to_owned(),
+        Err(e) => String::from_utf8_lossy(&head[..e.valid_up_to()]).into_owned(),
+    };
+    Ok(Text::Headers(text))
+}
+
+/// Why reading one metadata file failed (not suppressed).
+enum ReadFailure {
+    Io(io::Error),
+    Utf8 { offset: u64 },
+    TooLarge,
+}
+
+/// `read_text` on disk: open without blocking (a FIFO must not hang us),
+/// refuse to follow nothing special — symlinks are followed like `open()`.
+fn read_fs(path: &Path) -> Result<Text, DistributionError> {
+    let file = match OpenOptions::new()
+        .read(true)
+        .custom_flags(OFlag::O_NONBLOCK.bits())
+        .open(path)
+    {
+        Ok(f) => f,
+        Err(e) if suppressed(&e) => return Ok(Text::Skip),
+        Err(e) => {
+            return Err(DistributionError::Read {
+                path: path.to_owned(),
+                source: e,
+            })
+        }
+    };
+    let limit = match file.metadata() {
+        Ok(m) if m.is_dir() => return Ok(Text::Skip),
+        Ok(m) if m.is_file() => None,
+        Ok(_) => Some(NON_REGULAR_LIMIT),
+        Err(e) if suppressed(&e) => return Ok(Text::Skip),
+        Err(e) => {
+            return Err(DistributionError::Read {
+                path: path.to_owned(),
+                source: e,
+            })
+        }
+    };
+    match read_headers(file, limit) {
+        Ok(t) => Ok(t),
+        Err(ReadFailure::Io(e)) if suppressed(&e) => Ok(Text::Skip),
+        Err(ReadFailure::Io(e)) => Err(DistributionError::Read {
+            path: path.to_owned(),
+            source: e,
+        }),
+        Err(ReadFailure::Utf8 { offset }) => Err(DistributionError::InvalidUtf8 {
+            path: path.to_owned(),
+            offset,
+        }),
+        Err(ReadFailure::TooLarge) => Err(DistributionError::Read {
+            path: path.to_owned(),
+            source: io::Error::other("not a regular file and larger than 64 MiB"),
+        }),
+    }
+}
+
+/// `read_text` inside a zip (`zipfile.Path`): only an exact member name is
+/// read; a missing member or a directory is skipped, and `read_text('')`
+/// always names a directory there.
+fn read_zip(
+    zip: &mut ZipSource,
+    archive_path: &Path,
+    child: &str,
+    filename: &str,
+) -> Result<Text, DistributionError> {
+    if filename.is_empty() {
+        return Ok(Text::Skip);
+    }
+    let member = format!("{child}/{filename}");
+    // `ZipFile.getinfo`: the last entry of that name.
+    let Some(index) = zip.names.iter().rposition(|n| *n == member) else {
+        return Ok(Text::Skip);
+    };
+    let zip_err = |source: zip::result::ZipError| DistributionError::Zip {
+        archive: archive_path.to_owned(),
+        member: member.clone(),
+        source,
+    };
+    let file = zip.archive.by_index(index).map_err(zip_err)?;
+    match read_headers(file, None) {
+        Ok(t) => Ok(t),
+        Err(ReadFailure::Io(e)) => Err(zip_err(zip::result::ZipError::Io(e))),
+        Err(ReadFailure::Utf8 { offset }) => Err(DistributionError::InvalidUtf8 {
+            path: archive_path.join(&member),
+            offset,
+        }),
+        Err(ReadFailure::TooLarge) => Ok(Text::Skip), // no limit is passed for members
+    }
+}
+
+/// `PathDistribution.metadata['Version']` for a matched location: the first
+/// non-empty of `METADATA`, `PKG-INFO` and the entry itself.
+pub(crate) fn read_version(
+    location: &Location,
+    archive: Option<(&mut ZipSource, &Path)>,
+) -> Result<Option<String>, DistributionError> {
+    const FILES: [&str; 3] = ["METADATA", "PKG-INFO", ""];
+    match (location, archive) {
+        (Location::Fs(dir), _) => {
+            for filename in FILES {
+                let path = if filename.is_empty() {
+                    dir.clone()
+                } else {
+                    dir.join(filename)
+                };
+                if let Text::Headers(text) = read_fs(&path)? {
+                    return Ok(version_from_metadata(&text));
+                }
+            }
+            Ok(None)
+        }
+        (Location::Zip { child, .. }, Some((archive, archive_path))) => {
+            for filename in FILES {
+                if let Text::Headers(text) = read_zip(archive, archive_path, child, filename)? {
+                    return Ok(version_from_metadata(&text));
+                }
+            }
+            Ok(None)
+        }
+        (Location::Zip { .. }, None) => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(data: &[u8]) -> Result<Option<String>, u64> {
+        match read_headers(data, None) {
+            Ok(Text::Skip) => Ok(None),
+            Ok(Text::Headers(t)) => Ok(Some(t)),
+            Err(ReadFailure::Utf8 { offset }) => Err(offset),
+            Err(_) => Err(u64::MAX),
+        }
+    }
+
+    #[test]
+    fn read_headers_validates_everything_keeps_headers() {
+        assert_eq!(headers(b""), Ok(None));
+        assert_eq!(headers(b"\n"), Ok(Some("\n".into())));
+        assert_eq!(headers(b"Version: 1\n\nbody \xff"), Err(17));
+        assert_eq!(headers(b"Version: 1\n\nbody \xe2\x82"), Err(17));
+        let mut big = b"Version: 1\n\n".to_vec();
+        big.extend(std::iter::repeat_n(b'x', 3 * CHUNK));
+        big.extend("é€😀".as_bytes());
+        let text = headers(&big).ok().flatten().unwrap_or_default();
+        assert!(text.starts_with("Version: 1\n\n"));
+        assert!(text.len() <= CHUNK);
+        big.push(0xc3);
+        assert_eq!(headers(&big), Err(big.len() as u64 - 1));
+    }
+
+    #[test]
+    fn multibyte_across_chunks() {
+        for pad in 0..4 {
+            let mut data = b"Version: 1\n".to_vec();
+            data.extend(std::iter::repeat_n(b' ', CHUNK - 11 - pad));
+            data.extend("😀😀".as_bytes());
+            assert!(headers(&data).is_ok(), "pad {pad}");
+        }
+    }
+
+    #[test]
+    fn suppressed_errors_are_pythons() {
+        for (errno, expected) in [
+            (nix::libc::ENOENT, true),
+            (nix::libc::EISDIR, true),
+            (nix::libc::ENOTDIR, true),
+            (nix::libc::EACCES, true),
+            (nix::libc::EPERM, true),
+            (nix::libc::ELOOP, false),
+            (nix::libc::ENAMETOOLONG, false),
+            (nix::libc::EIO, false),
+            (nix::libc::ENXIO, false),
+        ] {
+            assert_eq!(
+                suppressed(&io::Error::from_raw_os_error(errno)),
+                expected,
+                "errno {errno}"
+            );
+        }
+    }
+
+    #[test]
+    fn cp437_matches_python() {
+        assert_eq!(
+            cp437(b"abc/\x80\x9e\xe4\xff"),
+            "abc/\u{c7}\u{20a7}\u{3a3}\u{a0}"
+        );
+        assert_eq!(sanitize("a\0b".to_owned()), "a");
+    }
+
+    #[test]
+    fn basename_is_raw() {
+        assert_eq!(raw_basename(Path::new("/a/x.egg/")), b"");
+        assert_eq!(raw_basename(Path::new("/a/x.egg")), b"x.egg");
+        assert_eq!(raw_basename(Path::new("x.egg")), b"x.egg");
+    }
+}
