@@ -243,12 +243,14 @@ def time_commands(args: argparse.Namespace, rest: list[str]) -> int:
             f"p90 {f['p90_ms']:9.3f}  cpu {f['cpu_median_ms']:8.3f} ms  "
             f"peak RSS {f['peak_rss_kib'] / 1024:6.2f} MiB  exit {f['exit_codes']}"
         )
-    base = commands[0][0]
+    pairs = [tuple(r.split("/", 1)) for r in args.ratio] or [(name, commands[0][0]) for name, _ in commands[1:]]
     ratios = {}
-    for name, _ in commands[1:]:
-        ratio = figures[name]["median_ms"] / figures[base]["median_ms"]
-        ratios[f"{name}/{base}"] = ratio
-        print(f"{'ratio':>20}: {name} / {base} = {ratio:.1f}x (medians, same run)")
+    for top, bottom in pairs:
+        if top not in figures or bottom not in figures:
+            raise SystemExit(f"time: --ratio {top}/{bottom} names an unknown command")
+        ratio = figures[top]["median_ms"] / figures[bottom]["median_ms"]
+        ratios[f"{top}/{bottom}"] = ratio
+        print(f"{'ratio':>20}: {top} / {bottom} = {ratio:.1f}x (medians, same run)")
     result = {
         "commands": figures,
         "ratios": ratios,
@@ -293,21 +295,41 @@ def summarize(out: Path) -> str:
     lines += [
         "## Whole process: `setup-stamp check` vs the Python probe (medians, same run)",
         "",
-        "| distributions | setup-stamp | p90 | peak RSS | Python probe | p90 | peak RSS | ratio | `/bin/true` |",
+        "`--sys-path`: our search path is the probe's `sys.path`, given outright. "
+        "`--python`: found from the probe's venv (`pyvenv.cfg`, `PYTHONPATH`), no process started.",
+        "",
+        "| distributions | `--sys-path` | p90 | `--python` | Python probe | p90 "
+        "| ratio (`--sys-path`) | ratio (`--python`) | `/bin/true` |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
+    rss_rows = []
     for n in sizes:
         data = json.loads((work / str(n) / "process.json").read_text())
-        ours = data["commands"]["setup-stamp"]
-        theirs = data["commands"]["python-probe"]
-        floor = data["commands"].get("floor")
+        cmds = data["commands"]
+        ours, venv, theirs, floor = (cmds.get(k) for k in ("setup-stamp", "setup-stamp-venv", "python-probe", "floor"))
+        ratios = data["ratios"]
         lines.append(
             f"| {n:,} | {ours['median_ms']:.2f} ms | {ours['p90_ms']:.2f} ms | "
-            f"{ours['peak_rss_kib'] / 1024:.2f} MiB | {theirs['median_ms']:.1f} ms | "
-            f"{theirs['p90_ms']:.1f} ms | {theirs['peak_rss_kib'] / 1024:.1f} MiB | "
-            f"**{data['ratios']['python-probe/setup-stamp']:.0f}×** | "
+            + (f"{venv['median_ms']:.2f} ms | " if venv else "– | ")
+            + f"{theirs['median_ms']:.1f} ms | {theirs['p90_ms']:.1f} ms | "
+            f"**{ratios['python-probe/setup-stamp']:.0f}×** | "
+            + (f"**{ratios['python-probe/setup-stamp-venv']:.0f}×** | " if venv else "– | ")
             + (f"{floor['median_ms']:.2f} ms |" if floor else "– |")
         )
+        rss_rows.append(
+            f"| {n:,} | {ours['peak_rss_kib'] / 1024:.2f} MiB | "
+            + (f"{venv['peak_rss_kib'] / 1024:.2f} MiB | " if venv else "– | ")
+            + f"{theirs['peak_rss_kib'] / 1024:.1f} MiB | "
+            + (f"{floor['peak_rss_kib'] / 1024:.2f} MiB |" if floor else "– |")
+        )
+    lines += [
+        "",
+        "Peak RSS (largest of all runs):",
+        "",
+        "| distributions | `--sys-path` | `--python` | Python probe | `/bin/true` |",
+        "|---:|---:|---:|---:|---:|",
+        *rss_rows,
+    ]
     config = work / "config-process.json"
     if config.exists():
         data = json.loads(config.read_text())
@@ -359,6 +381,9 @@ def main() -> int:
     timer.add_argument("--warmup", type=int, default=20)
     timer.add_argument("--env", action="append", default=[], help="KEY=VALUE for the children")
     timer.add_argument("--json", help="also write the figures to this file")
+    timer.add_argument(
+        "--ratio", action="append", default=[], metavar="A/B", help="print median(A)/median(B) (default: each / first)"
+    )
     timer.add_argument(
         "--launcher-dir", default=os.path.join(os.environ.get("TMPDIR", "/tmp"), "setup-stamp-bench")
     )
