@@ -7,10 +7,11 @@
 //! (CI does that so they cannot rot). Figures, method and the cost model:
 //! BENCHMARKS.md.
 //!
-//! Next to each `needs_setup` case, `list_dirs` lists the same search path
-//! and does nothing else: the physical floor of "one directory listing per
-//! search-path entry", which is all that grows with the number of installed
-//! distributions.
+//! Next to each `needs_setup` case, two floors made of plain `std::fs`
+//! calls and no parsing: `list_dirs` lists the same search path (the only
+//! work that grows with the number of installed distributions), and
+//! `io_floor` performs every system call the check cannot avoid (read the
+//! stamp, list the search path, read the five METADATA files).
 //!
 //! The generated environments are kept under Cargo's target tmp directory
 //! (`target/tmp/setup-stamp-bench`) and reused by later runs: creating the
@@ -88,13 +89,48 @@ fn environment(distributions: usize, entries: usize) -> Vec<PathBuf> {
     dirs
 }
 
-/// Lists every directory of the search path, counting entries: the floor.
+/// Lists every directory of the search path, counting entries.
 fn list_dirs(search_path: &[PathBuf]) -> usize {
     search_path
         .iter()
         .filter_map(|dir| fs::read_dir(dir).ok())
         .map(|listing| listing.count())
         .sum()
+}
+
+/// The unavoidable I/O of a happy-path check, with no parsing: read the
+/// stamp, list the search path, read the tracked METADATA files.
+struct IoFloor {
+    stamp: PathBuf,
+    search_path: Vec<PathBuf>,
+    metadata: Vec<PathBuf>,
+}
+
+impl IoFloor {
+    fn new(stamp: PathBuf, search_path: Vec<PathBuf>) -> Self {
+        let last = search_path.last().expect("non-empty search path").clone();
+        let metadata = TRACKED
+            .iter()
+            .map(|(name, version)| {
+                last.join(format!("{}-{version}.dist-info", name.replace('-', "_")))
+                    .join("METADATA")
+            })
+            .collect();
+        IoFloor {
+            stamp,
+            search_path,
+            metadata,
+        }
+    }
+
+    fn run(&self) -> usize {
+        let mut bytes = fs::read(&self.stamp).map_or(0, |b| b.len());
+        bytes += list_dirs(&self.search_path);
+        for path in &self.metadata {
+            bytes += fs::read(path).map_or(0, |b| b.len());
+        }
+        bytes
+    }
 }
 
 fn bench_needs_setup(c: &mut Criterion) {
@@ -106,7 +142,7 @@ fn bench_needs_setup(c: &mut Criterion) {
         for distributions in [50, 1_000, 10_000] {
             let search_path = environment(distributions, entries);
             let setup = SetupStamp::terok().with_search_path(search_path.clone());
-            setup.write_stamp().expect("write stamp");
+            let stamp = setup.write_stamp().expect("write stamp");
             assert_eq!(setup.needs_setup().expect("check"), SetupVerdict::Ok);
             if distributions >= 10_000 {
                 group.sample_size(30);
@@ -117,16 +153,26 @@ fn bench_needs_setup(c: &mut Criterion) {
             group.bench_with_input(id, &setup, |b, setup| {
                 b.iter(|| black_box(setup.needs_setup()))
             });
-            floor.push((entries, distributions, search_path));
+            floor.push((entries, distributions, stamp, search_path));
         }
     }
     group.finish();
 
-    let mut group = c.benchmark_group("list_dirs");
-    for (entries, distributions, search_path) in floor {
-        group.sample_size(if distributions >= 10_000 { 30 } else { 100 });
+    let mut group = c.benchmark_group("io_floor");
+    for (entries, distributions, stamp, search_path) in &floor {
+        group.sample_size(if *distributions >= 10_000 { 30 } else { 100 });
         let id = BenchmarkId::new(format!("{entries}-entries"), distributions);
-        group.bench_with_input(id, &search_path, |b, path| {
+        let io = IoFloor::new(stamp.clone(), search_path.clone());
+        assert!(io.run() > 0);
+        group.bench_with_input(id, &io, |b, io| b.iter(|| black_box(io.run())));
+    }
+    group.finish();
+
+    let mut group = c.benchmark_group("list_dirs");
+    for (entries, distributions, _, search_path) in &floor {
+        group.sample_size(if *distributions >= 10_000 { 30 } else { 100 });
+        let id = BenchmarkId::new(format!("{entries}-entries"), distributions);
+        group.bench_with_input(id, search_path, |b, path| {
             b.iter(|| black_box(list_dirs(path)))
         });
     }
