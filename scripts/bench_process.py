@@ -19,8 +19,9 @@
         median to the first command's; with --json, writes the figures too.
         With --expect-exit, any run that exits otherwise is an error.
 
-    bench_process.py summarize OUT
-        Markdown tables from the files scripts/bench leaves in OUT.
+    bench_process.py summarize OUT [--criterion DIR]
+        Markdown tables from the files scripts/bench leaves in OUT (and from
+        criterion's last run under DIR, e.g. target/criterion).
 """
 
 from __future__ import annotations
@@ -285,7 +286,53 @@ def strace_total(path: Path) -> int | None:
     return None
 
 
-def summarize(out: Path) -> str:
+def criterion_medians(root: Path) -> dict[str, float]:
+    """Median point estimates (ns) of the last criterion run, by benchmark id."""
+    medians = {}
+    for estimates in root.glob("**/new/estimates.json"):
+        bench_id = str(estimates.parent.parent.relative_to(root))
+        medians[bench_id] = json.loads(estimates.read_text())["median"]["point_estimate"]
+    return medians
+
+
+def duration(ns: float) -> str:
+    if ns >= 1e6:
+        return f"{ns / 1e6:.2f} ms"
+    if ns >= 1e3:
+        return f"{ns / 1e3:.1f} µs"
+    return f"{ns:.0f} ns"
+
+
+def criterion_tables(medians: dict[str, float]) -> list[str]:
+    """The library benchmarks: needs_setup next to its floors, and the parts."""
+    lines = [
+        "## In process: the library (criterion medians)",
+        "",
+        "| search path | distributions | `needs_setup` | `io_floor` | `list_dirs` | over the I/O floor |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for entries in (1, 5):
+        for n in (50, 1000, 10000):
+            group = f"{entries}-entries"
+            ours = medians.get(f"{group}/needs_setup/{n}")
+            io = medians.get(f"{group}/io_floor/{n}")
+            listing = medians.get(f"{group}/list_dirs/{n}")
+            if ours is None:
+                continue
+            over = f"{ours / io:.2f}×" if io else "–"
+            lines.append(
+                f"| {entries} dir{'s' if entries > 1 else ''} | {n:,} | {duration(ours)} | "
+                f"{duration(io) if io else '–'} | {duration(listing) if listing else '–'} | {over} |"
+            )
+    lines += ["", "| benchmark | median |", "|---|---:|"]
+    for bench_id in sorted(medians):
+        if bench_id.split("/")[0] in ("1-entries", "5-entries", "needs_setup", "io_floor", "list_dirs"):
+            continue
+        lines.append(f"| `{bench_id}` | {duration(medians[bench_id])} |")
+    return lines + [""]
+
+
+def summarize(out: Path, criterion: Path | None = None) -> str:
     """The markdown tables that BENCHMARKS.md quotes, from scripts/bench's files."""
     work = out / "work"
     lines = ["## Machine", "", "```"]
@@ -366,6 +413,8 @@ def summarize(out: Path) -> str:
         ours = strace_total(work / str(n) / "strace-summary.txt")
         theirs = strace_total(work / str(n) / "strace-probe-summary.txt")
         lines.append(f"| {n:,} | {ours if ours is not None else '–'} | {theirs if theirs is not None else '–'} |")
+    if criterion is not None and criterion.is_dir():
+        lines += [""] + criterion_tables(criterion_medians(criterion))
     return "\n".join(lines) + "\n"
 
 
@@ -391,9 +440,10 @@ def main() -> int:
     timer.add_argument("--expect-exit", type=int, help="fail unless every run exits with this")
     summary = sub.add_parser("summarize", help="markdown tables from scripts/bench's output")
     summary.add_argument("out", type=Path)
+    summary.add_argument("--criterion", type=Path, help="also tabulate criterion's last run from this directory")
     args, rest = parser.parse_known_args()
     if args.command == "summarize":
-        print(summarize(args.out), end="")
+        print(summarize(args.out, args.criterion), end="")
         return 0
     if args.command == "make-site":
         if rest:

@@ -133,50 +133,39 @@ impl IoFloor {
     }
 }
 
+/// One group per environment, `<entries>-entries/<distributions>`, holding
+/// `needs_setup` and its two floors, measured one after the other so that
+/// machine noise drifts over all three alike.
 fn bench_needs_setup(c: &mut Criterion) {
     let state = tempfile::tempdir().expect("tempdir");
     std::env::set_var("TEROK_ROOT", state.path());
-    let mut group = c.benchmark_group("needs_setup");
-    let mut floor = Vec::new();
     for entries in [1, 5] {
         for distributions in [50, 1_000, 10_000] {
             let search_path = environment(distributions, entries);
             let setup = SetupStamp::terok().with_search_path(search_path.clone());
             let stamp = setup.write_stamp().expect("write stamp");
             assert_eq!(setup.needs_setup().expect("check"), SetupVerdict::Ok);
-            if distributions >= 10_000 {
-                group.sample_size(30);
-            } else {
-                group.sample_size(100);
-            }
-            let id = BenchmarkId::new(format!("{entries}-entries"), distributions);
-            group.bench_with_input(id, &setup, |b, setup| {
-                b.iter(|| black_box(setup.needs_setup()))
+            let io = IoFloor::new(stamp, search_path.clone());
+            assert!(io.run() > 0);
+
+            let mut group = c.benchmark_group(format!("{entries}-entries"));
+            group.sample_size(if distributions >= 10_000 { 30 } else { 100 });
+            group.bench_with_input(
+                BenchmarkId::new("needs_setup", distributions),
+                &setup,
+                |b, setup| b.iter(|| black_box(setup.needs_setup())),
+            );
+            group.bench_with_input(BenchmarkId::new("io_floor", distributions), &io, |b, io| {
+                b.iter(|| black_box(io.run()))
             });
-            floor.push((entries, distributions, stamp, search_path));
+            group.bench_with_input(
+                BenchmarkId::new("list_dirs", distributions),
+                &search_path,
+                |b, path| b.iter(|| black_box(list_dirs(path))),
+            );
+            group.finish();
         }
     }
-    group.finish();
-
-    let mut group = c.benchmark_group("io_floor");
-    for (entries, distributions, stamp, search_path) in &floor {
-        group.sample_size(if *distributions >= 10_000 { 30 } else { 100 });
-        let id = BenchmarkId::new(format!("{entries}-entries"), distributions);
-        let io = IoFloor::new(stamp.clone(), search_path.clone());
-        assert!(io.run() > 0);
-        group.bench_with_input(id, &io, |b, io| b.iter(|| black_box(io.run())));
-    }
-    group.finish();
-
-    let mut group = c.benchmark_group("list_dirs");
-    for (entries, distributions, _, search_path) in &floor {
-        group.sample_size(if *distributions >= 10_000 { 30 } else { 100 });
-        let id = BenchmarkId::new(format!("{entries}-entries"), distributions);
-        group.bench_with_input(id, search_path, |b, path| {
-            b.iter(|| black_box(list_dirs(path)))
-        });
-    }
-    group.finish();
     std::env::remove_var("TEROK_ROOT");
 }
 
