@@ -8,6 +8,13 @@
         with a METADATA file next to an import-package directory, as pip
         lays them out. Prints the site directories, one a line.
 
+    bench_process.py make-site DIR N --venv PYTHON
+        Creates a virtual environment DIR/venv from PYTHON (no pip) whose
+        site-packages holds N distributions in all: packaging, platformdirs
+        and ruamel.yaml copied from PYTHON's environment (what the probe
+        imports), the five tracked packages and fillers. Prints its
+        site-packages directory.
+
     bench_process.py time [--runs N] [--warmup N] [--env KEY=VALUE]...
                           [--json FILE] [--expect-exit C]
                           -- NAME CMD... -- NAME CMD...
@@ -77,6 +84,65 @@ def make_site(root: Path, distributions: int, entries: int) -> list[Path]:
     for name, version in TRACKED:
         write_distribution(dirs[-1], name, version)
     return dirs
+
+
+def copy_distribution(python: str, name: str, site: Path) -> int:
+    """Copies an installed distribution's files from `python`'s environment."""
+    import shutil
+    import subprocess
+
+    listing = subprocess.run(
+        [
+            python,
+            "-c",
+            "import importlib.metadata as m, sys\n"
+            "d = m.distribution(sys.argv[1])\n"
+            "print(d.locate_file(''))\n"
+            "for f in d.files or []: print(f)",
+            name,
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.splitlines()
+    base, files = Path(listing[0]), listing[1:]
+    copied = 0
+    for rel in files:
+        source = base / rel
+        if ".." in Path(rel).parts or not source.is_file():
+            continue
+        target = site / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, target)
+        copied += 1
+    return copied
+
+
+REFERENCE_LIBRARIES = ("packaging", "platformdirs", "ruamel.yaml")
+
+
+def make_venv(root: Path, distributions: int, python: str) -> Path:
+    """A venv holding the probe's libraries, the tracked five and fillers."""
+    import subprocess
+
+    venv = root / "venv"
+    subprocess.run([python, "-m", "venv", "--without-pip", str(venv)], check=True)
+    site = Path(
+        subprocess.run(
+            [str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    )
+    for name in REFERENCE_LIBRARIES:
+        copy_distribution(python, name, site)
+    fillers = max(0, distributions - len(TRACKED) - len(REFERENCE_LIBRARIES))
+    for i in range(fillers):
+        write_distribution(site, f"filler-package-{i}", f"1.{i % 7}.{i % 3}")
+    for name, version in TRACKED:
+        write_distribution(site, name, version)
+    return site
 
 
 # ── time ──────────────────────────────────────────────────────────────
@@ -342,8 +408,9 @@ def summarize(out: Path, criterion: Path | None = None) -> str:
     lines += [
         "## Whole process: `setup-stamp check` vs the Python probe (medians, same run)",
         "",
+        "Each size is a virtual environment whose site-packages holds that many distributions. "
         "`--sys-path`: our search path is the probe's `sys.path`, given outright. "
-        "`--python`: found from the probe's venv (`pyvenv.cfg`, `PYTHONPATH`), no process started.",
+        "`--python`: the environment found from the venv (`pyvenv.cfg`, `.pth` files; no process started).",
         "",
         "| distributions | `--sys-path` | p90 | `--python` | Python probe | p90 "
         "| ratio (`--sys-path`) | ratio (`--python`) | `/bin/true` |",
@@ -406,13 +473,15 @@ def summarize(out: Path, criterion: Path | None = None) -> str:
         "",
         "## System calls per process (`strace -f -c`)",
         "",
-        "| distributions | setup-stamp | Python probe |",
-        "|---:|---:|---:|",
+        "| distributions | `--sys-path` | `--python` | Python probe |",
+        "|---:|---:|---:|---:|",
     ]
     for n in sizes:
-        ours = strace_total(work / str(n) / "strace-summary.txt")
-        theirs = strace_total(work / str(n) / "strace-probe-summary.txt")
-        lines.append(f"| {n:,} | {ours if ours is not None else '–'} | {theirs if theirs is not None else '–'} |")
+        counts = [
+            strace_total(work / str(n) / name)
+            for name in ("strace-summary.txt", "strace-venv-summary.txt", "strace-probe-summary.txt")
+        ]
+        lines.append(f"| {n:,} | " + " | ".join("–" if c is None else str(c) for c in counts) + " |")
     if criterion is not None and criterion.is_dir():
         lines += [""] + criterion_tables(criterion_medians(criterion))
     return "\n".join(lines) + "\n"
@@ -425,6 +494,7 @@ def main() -> int:
     site.add_argument("dir", type=Path)
     site.add_argument("distributions", type=int)
     site.add_argument("--entries", type=int, default=1)
+    site.add_argument("--venv", metavar="PYTHON", help="build a virtual environment from this interpreter")
     timer = sub.add_parser("time", help="time commands side by side")
     timer.add_argument("--runs", type=int, default=200)
     timer.add_argument("--warmup", type=int, default=20)
@@ -448,6 +518,9 @@ def main() -> int:
     if args.command == "make-site":
         if rest:
             parser.error(f"unexpected arguments: {rest}")
+        if args.venv:
+            print(make_venv(args.dir, args.distributions, args.venv))
+            return 0
         for d in make_site(args.dir, args.distributions, args.entries):
             print(d)
         return 0

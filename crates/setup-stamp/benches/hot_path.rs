@@ -149,7 +149,12 @@ fn bench_needs_setup(c: &mut Criterion) {
             assert!(io.run() > 0);
 
             let mut group = c.benchmark_group(format!("{entries}-entries"));
-            group.sample_size(if distributions >= 10_000 { 30 } else { 100 });
+            if distributions >= 10_000 {
+                // Milliseconds per call: fewer, longer samples.
+                group
+                    .sample_size(20)
+                    .measurement_time(Duration::from_secs(4));
+            }
             group.bench_with_input(
                 BenchmarkId::new("needs_setup", distributions),
                 &setup,
