@@ -26,6 +26,11 @@
         median to the first command's; with --json, writes the figures too.
         With --expect-exit, any run that exits otherwise is an error.
 
+    bench_process.py calibrate SMALL_FILE SMALL_DIR BIG_DIR
+        Prints, as JSON, what this kernel charges for one system call, for
+        reading a small file, and for listing a directory (per listing and
+        per entry), measured by a C helper: the cost model's constants.
+
     bench_process.py summarize OUT [--criterion DIR]
         Markdown tables from the files scripts/bench leaves in OUT (and from
         criterion's last run under DIR, e.g. target/criterion).
@@ -189,19 +194,81 @@ int main(int argc, char **argv) {
 """
 
 
-def build_launcher(directory: Path) -> Path | None:
-    """Compiles the launcher (static if possible); None without a C compiler."""
+# What the machine's kernel charges for the operations a check consists of,
+# measured in C so that no language runtime is in the way: the cost model's
+# constants (BENCHMARKS.md).
+CALIBRATE_C = r"""
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+static double now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec * 1e9 + t.tv_nsec;
+}
+static double listing(const char *dir, int n, long *entries) {
+  double a = now();
+  long e = 0;
+  for (int i = 0; i < n; i++) {
+    DIR *d = opendir(dir);
+    if (!d) return -1;
+    while (readdir(d)) e++;
+    closedir(d);
+  }
+  *entries = e / n;
+  return (now() - a) / n;
+}
+int main(int argc, char **argv) {
+  if (argc < 4) return 2;
+  char buf[4096];
+  int n = 200000;
+  double a = now();
+  for (int i = 0; i < n; i++) syscall(SYS_getppid);
+  printf("{\"syscall_ns\": %.0f, ", (now() - a) / n);
+  n = 20000;
+  a = now();
+  for (int i = 0; i < n; i++) {
+    int fd = open(argv[1], O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 1;
+    while (read(fd, buf, sizeof buf) > 0) {}
+    close(fd);
+  }
+  printf("\"read_small_file_ns\": %.0f, ", (now() - a) / n);
+  long small, big;
+  double t_small = listing(argv[2], 2000, &small);
+  double t_big = listing(argv[3], 20, &big);
+  printf("\"list_small_ns\": %.0f, \"list_small_entries\": %ld, ", t_small, small);
+  printf("\"list_big_ns\": %.0f, \"list_big_entries\": %ld, ", t_big, big);
+  printf("\"per_entry_ns\": %.1f}\n", (t_big - t_small) / (double)(big - small));
+  return 0;
+}
+"""
+
+
+def build_c(directory: Path, name: str, text: str) -> Path | None:
+    """Compiles a C helper (static if possible); None without a C compiler."""
     directory.mkdir(parents=True, exist_ok=True)
-    source = directory / "launcher.c"
-    binary = directory / "launcher"
-    if binary.exists() and source.exists() and source.read_text() == LAUNCHER_C:
+    source = directory / f"{name}.c"
+    binary = directory / name
+    if binary.exists() and source.exists() and source.read_text() == text:
         return binary
-    source.write_text(LAUNCHER_C)
+    source.write_text(text)
     for flags in (["-static"], []):
-        code = os.spawnvp(os.P_WAIT, "cc", ["cc", "-O2", *flags, "-o", str(binary), str(source)])
+        try:
+            code = os.spawnvp(os.P_WAIT, "cc", ["cc", "-O2", *flags, "-o", str(binary), str(source)])
+        except OSError:
+            return None
         if code == 0:
             return binary
     return None
+
+
+def build_launcher(directory: Path) -> Path | None:
+    """The launcher; None without a C compiler."""
+    return build_c(directory, "launcher", LAUNCHER_C)
 
 
 def run_once(argv: list[str], env: dict[str, str], launcher: Path | None) -> tuple[float, int, int, float]:
@@ -456,6 +523,21 @@ def summarize(out: Path, criterion: Path | None = None) -> str:
             f"Python probe {theirs['median_ms']:.1f} ms; "
             f"ratio **{data['ratios']['python-probe/setup-stamp']:.0f}×**.",
         ]
+    calibration = work / "calibration.json"
+    if calibration.exists():
+        k = json.loads(calibration.read_text())
+        lines += [
+            "",
+            "## What the kernel charges here (C, no runtime: `bench_process.py calibrate`)",
+            "",
+            "| operation | cost |",
+            "|---|---:|",
+            f"| one system call (`getppid`) | {k['syscall_ns']:.0f} ns |",
+            f"| open, read to EOF and close a small file (METADATA) | {k['read_small_file_ns'] / 1e3:.1f} µs |",
+            f"| list a directory of {k['list_small_entries']} entries | {k['list_small_ns'] / 1e3:.1f} µs |",
+            f"| list a directory of {k['list_big_entries']:,} entries | {k['list_big_ns'] / 1e6:.2f} ms |",
+            f"| each further directory entry | {k['per_entry_ns']:.0f} ns |",
+        ]
     lines += [
         "",
         "## The Python probe in process (median of 5 fresh processes)",
@@ -511,7 +593,17 @@ def main() -> int:
     summary = sub.add_parser("summarize", help="markdown tables from scripts/bench's output")
     summary.add_argument("out", type=Path)
     summary.add_argument("--criterion", type=Path, help="also tabulate criterion's last run from this directory")
+    calibrate = sub.add_parser("calibrate", help="kernel costs of a check's operations (JSON)")
+    calibrate.add_argument("small_file", type=Path)
+    calibrate.add_argument("small_dir", type=Path)
+    calibrate.add_argument("big_dir", type=Path)
+    calibrate.add_argument("--helper-dir", default=os.path.join(os.environ.get("TMPDIR", "/tmp"), "setup-stamp-bench"))
     args, rest = parser.parse_known_args()
+    if args.command == "calibrate":
+        helper = build_c(Path(args.helper_dir), "calibrate", CALIBRATE_C)
+        if helper is None:
+            raise SystemExit("calibrate: no C compiler")
+        return os.spawnv(os.P_WAIT, str(helper), [str(helper), str(args.small_file), str(args.small_dir), str(args.big_dir)])
     if args.command == "summarize":
         print(summarize(args.out, args.criterion), end="")
         return 0
