@@ -28,8 +28,18 @@ Examples:
 #[command(name = "setup-stamp", version, about, after_help = AFTER_HELP)]
 pub struct Cli {
     /// Search this directory for installed distributions (repeatable, in
-    /// order; replaces environment discovery).
-    #[arg(long = "sys-path", value_name = "DIR", global = true)]
+    /// order; replaces environment discovery). An empty DIR is the current
+    /// directory, as in sys.path.
+    #[arg(
+        long = "sys-path",
+        value_name = "DIR",
+        global = true,
+        // Not clap's path parser, which refuses the empty entry.
+        value_parser = clap::builder::TypedValueParser::map(
+            clap::builder::OsStringValueParser::new(),
+            PathBuf::from
+        )
+    )]
     pub sys_path: Vec<PathBuf>,
 
     /// Use the environment of this Python: a virtual environment directory or

@@ -31,6 +31,39 @@ fn main() -> ExitCode {
     }
 }
 
+/// Standard output that keeps going when its reader has gone away
+/// (`setup-stamp check | head -1`): the exit code still carries the verdict.
+struct Output<W: Write>(W);
+
+impl<W: Write> Write for Output<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self.0.write(buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(buf.len()),
+            other => other,
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self.0.flush() {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            other => other,
+        }
+    }
+}
+
+/// Writes `prefix`, the path's exact bytes (a path need not be UTF-8) and a
+/// newline, so that `$(setup-stamp path)` names the very file.
+fn write_path_line(
+    out: &mut impl Write,
+    prefix: &str,
+    path: &std::path::Path,
+) -> std::io::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    out.write_all(prefix.as_bytes())?;
+    out.write_all(path.as_os_str().as_bytes())?;
+    out.write_all(b"\n")
+}
+
 type CliResult = Result<u8, Box<dyn std::error::Error>>;
 
 fn run(cli: &Cli, style: render::Style) -> CliResult {
@@ -39,7 +72,7 @@ fn run(cli: &Cli, style: render::Style) -> CliResult {
     if cli.verbose && !matches!(cli.command, Command::Env { .. }) {
         eprint!("{}", render::environment_human(&env, None));
     }
-    let mut out = std::io::stdout().lock();
+    let mut out = Output(std::io::stdout().lock());
     match &cli.command {
         Command::Check { json } => {
             let check = stamp.check()?;
@@ -52,22 +85,22 @@ fn run(cli: &Cli, style: render::Style) -> CliResult {
         }
         Command::Write => {
             let path = stamp.write_stamp()?;
-            writeln!(out, "{}", path.display())?;
+            write_path_line(&mut out, "", &path)?;
             Ok(0)
         }
         Command::Clear => {
             let path = stamp.stamp_path()?;
             let removed = stamp.clear_stamp()?;
             if removed {
-                writeln!(out, "removed {}", path.display())?;
+                write_path_line(&mut out, "removed ", &path)?;
             } else {
-                writeln!(out, "no stamp at {}", path.display())?;
+                write_path_line(&mut out, "no stamp at ", &path)?;
             }
             Ok(0)
         }
         Command::Path => {
             let path = stamp.stamp_path()?;
-            writeln!(out, "{}", path.display())?;
+            write_path_line(&mut out, "", &path)?;
             Ok(0)
         }
         Command::Versions { json } => {

@@ -8,7 +8,7 @@ use std::io::IsTerminal;
 use std::path::Path;
 
 use setup_stamp::distributions::FoundDistribution;
-use setup_stamp::environment::Environment;
+use setup_stamp::environment::{path_to_pystring, Environment};
 use setup_stamp::pyjson::{self, PyString, Value};
 use setup_stamp::verdict::{InstalledPackage, PackageChange, PackageStatus};
 use setup_stamp::{Check, SetupVerdict, StampState};
@@ -62,35 +62,71 @@ pub fn error_chain(error: &dyn std::error::Error) -> String {
     text
 }
 
+/// `path` as one shell word for `rm`: quoted when needed, and a relative
+/// path starting with `-` prefixed with `./` so `rm` does not take it for
+/// an option.
 fn shell_quote(path: &Path) -> String {
-    let text = path.to_string_lossy();
+    use std::os::unix::ffi::OsStrExt;
+    let bytes = path.as_os_str().as_bytes();
+    let prefix = if bytes.starts_with(b"-") { "./" } else { "" };
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        // Not UTF-8: bash's $'...' quoting spells every byte exactly.
+        let mut quoted = format!("$'{prefix}");
+        for &b in bytes {
+            if b.is_ascii_alphanumeric() || b"/._-+=:,@%".contains(&b) {
+                quoted.push(char::from(b));
+            } else {
+                let _ = write!(quoted, "\\x{b:02x}");
+            }
+        }
+        quoted.push('\'');
+        return quoted;
+    };
+    let text = format!("{prefix}{text}");
     if !text.is_empty()
         && text
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "/._-+=:,@%".contains(c))
     {
-        text.into_owned()
+        text
     } else {
         format!("'{}'", text.replace('\'', "'\\''"))
     }
 }
 
+/// Text read from a stamp or from metadata, made safe to print on a
+/// terminal: control characters (escape sequences, newlines, BEL …) are
+/// shown as `\xNN` instead of acting on the terminal or forging lines.
+fn terminal_safe(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() {
+            let _ = write!(out, "\\x{:02x}", u32::from(c));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 fn version_text(version: &Option<String>) -> String {
-    version.clone().unwrap_or_else(|| "(no version)".to_owned())
+    version
+        .as_deref()
+        .map_or_else(|| "(no version)".to_owned(), terminal_safe)
 }
 
 fn status_line(status: &PackageStatus) -> String {
-    let stamped = status
-        .stamped
-        .as_ref()
-        .map_or_else(|| "(not stamped)".to_owned(), PyString::to_string_lossy);
+    let stamped = status.stamped.as_ref().map_or_else(
+        || "(not stamped)".to_owned(),
+        |s| terminal_safe(&s.to_string_lossy()),
+    );
     let installed = status
         .installed
         .as_ref()
         .map_or_else(|| "(not installed)".to_owned(), version_text);
     format!(
         "  {}: {} -> {} ({})\n",
-        status.package,
+        terminal_safe(&status.package.to_string_lossy()),
         stamped,
         installed,
         status.change.as_str()
@@ -204,7 +240,10 @@ fn check_value(check: &Check) -> Value {
     );
     object(vec![
         ("verdict", str_value(check.report.verdict.as_str())),
-        ("stamp_path", str_value(&check.stamp_path.to_string_lossy())),
+        (
+            "stamp_path",
+            Value::Str(path_to_pystring(&check.stamp_path)),
+        ),
         ("stamped", stamped),
         ("installed", installed),
         ("changes", changes),
@@ -244,11 +283,17 @@ pub fn show_human(check: &Check, style: Style) -> String {
         StampState::Valid(contents) => {
             out.push_str("state: valid\n");
             if let Some(at) = &contents.completed_at {
-                let _ = writeln!(out, "completed_at: {}", pyjson::python_str(at));
+                let at = pyjson::python_str(at).to_string_lossy();
+                let _ = writeln!(out, "completed_at: {}", terminal_safe(&at));
             }
             out.push_str("packages:\n");
             for (name, version) in &contents.packages {
-                let _ = writeln!(out, "  {name}: {version}");
+                let _ = writeln!(
+                    out,
+                    "  {}: {}",
+                    terminal_safe(&name.to_string_lossy()),
+                    terminal_safe(&version.to_string_lossy())
+                );
             }
         }
     }
@@ -260,6 +305,11 @@ pub fn show_human(check: &Check, style: Style) -> String {
 }
 
 /// `show --json`.
+///
+/// `completed_at` is the stamp's string as is, any other value its Python
+/// `str()` (as `show` prints it), and `null` when absent. The reference never
+/// checks it, so a stamp may nest it 10,000 levels deep: copied as a JSON
+/// value it would be cloned recursively and, indented, print about 100 MB.
 pub fn show_json(check: &Check) -> String {
     let (state, reason, completed_at) = match &check.stamp {
         StampState::Missing => ("missing", Value::Null, Value::Null),
@@ -267,7 +317,10 @@ pub fn show_json(check: &Check) -> String {
         StampState::Valid(contents) => (
             "valid",
             Value::Null,
-            contents.completed_at.clone().unwrap_or(Value::Null),
+            contents
+                .completed_at
+                .as_ref()
+                .map_or(Value::Null, |at| Value::Str(pyjson::python_str(at))),
         ),
     };
     let value = object(vec![
@@ -288,7 +341,10 @@ fn found_value(found: &[Option<FoundDistribution>], names: &[String]) -> Value {
                 let value = match found {
                     Some(found) => object(vec![
                         ("version", optional(&found.version)),
-                        ("metadata", str_value(&found.metadata_dir.to_string_lossy())),
+                        (
+                            "metadata",
+                            Value::Str(path_to_pystring(&found.metadata_dir)),
+                        ),
                     ]),
                     None => Value::Null,
                 };

@@ -224,6 +224,10 @@ pub(crate) fn dedent(text: &str) -> String {
 pub(crate) struct HeaderEnd {
     /// Start of the first line not yet classified.
     scan_from: usize,
+    /// The bytes from `scan_from` up to here were searched and hold no line
+    /// terminator: a long unterminated line (say, a metadata file linked to
+    /// `/dev/zero`) is searched once, not again on every feed.
+    searched_to: usize,
 }
 
 impl HeaderEnd {
@@ -235,8 +239,19 @@ impl HeaderEnd {
             if rest.is_empty() {
                 return eof;
             }
-            let (content, next) = match rest.iter().position(|&b| b == b'\r' || b == b'\n') {
-                Some(i) if rest[i] == b'\r' && i + 1 == rest.len() && !eof => return false,
+            let searched = self
+                .searched_to
+                .saturating_sub(self.scan_from)
+                .min(rest.len());
+            let found = rest[searched..]
+                .iter()
+                .position(|&b| b == b'\r' || b == b'\n')
+                .map(|i| searched + i);
+            let (content, next) = match found {
+                Some(i) if rest[i] == b'\r' && i + 1 == rest.len() && !eof => {
+                    self.searched_to = self.scan_from + i;
+                    return false;
+                }
                 Some(i) => {
                     let skip = if rest[i] == b'\r' && rest.get(i + 1) == Some(&b'\n') {
                         2
@@ -249,6 +264,7 @@ impl HeaderEnd {
                 None => {
                     // An unterminated line can already be known to be a body
                     // line, but waiting is always correct.
+                    self.searched_to = buf.len();
                     return false;
                 }
             };
@@ -341,6 +357,26 @@ mod tests {
         assert_eq!(classify_line(b"Version : 1"), LineClass::Body);
         assert_eq!(classify_line(b"garbage"), LineClass::Body);
         assert_eq!(classify_line("\u{e9}: 1".as_bytes()), LineClass::Body);
+    }
+
+    #[test]
+    fn a_long_unterminated_line_is_searched_once() {
+        // Fed a growing prefix, the detector resumes where the last search
+        // ended: without that, a metadata file linked to /dev/zero (64 MiB
+        // read before giving up) took quadratic time.
+        let mut h = HeaderEnd::default();
+        let mut buf = b"Name: x\n".to_vec();
+        for _ in 0..1000 {
+            buf.extend_from_slice(&[b'a'; 1024]);
+            assert!(!h.feed(&buf, false));
+            assert_eq!(h.searched_to, buf.len());
+        }
+        buf.extend_from_slice(b": y\r");
+        assert!(!h.feed(&buf, false));
+        buf.push(b'\n');
+        assert!(!h.feed(&buf, false));
+        buf.extend_from_slice(b"\nVersion: 1\n");
+        assert!(h.feed(&buf, false));
     }
 
     #[test]

@@ -471,64 +471,17 @@ pub fn float_repr(f: f64) -> String {
     }
 }
 
-/// Approximation of Python's `str.isprintable` for one character: control, format,
-/// surrogate, private-use, separator (other than space) and non-characters are not
-/// printable. Unassigned code points are treated as printable (Python: not).
-fn py_isprintable(c: char) -> bool {
-    let u = c as u32;
-    !(u < 0x20
-        || (0x7f..=0xa0).contains(&u)
-        || u == 0xad
-        || u == 0x61c
-        || u == 0x1680
-        || u == 0x180e
-        || (0x2000..=0x200f).contains(&u)
-        || (0x2028..=0x202f).contains(&u)
-        || (0x205f..=0x2064).contains(&u)
-        || (0x2066..=0x206f).contains(&u)
-        || u == 0x3000
-        || (0xe000..=0xf8ff).contains(&u)
-        || u == 0xfeff
-        || (0xfff9..=0xfffb).contains(&u)
-        || (u & 0xfffe) == 0xfffe
-        || (0xfdd0..=0xfdef).contains(&u)
-        || (0xe0000..=0xe007f).contains(&u)
-        || u >= 0xf0000)
-}
-
-/// Python `repr(str)`.
+/// Python `repr(str)`, with the reference Python's own `str.isprintable`
+/// table (shared with [`crate::pyjson`]).
 ///
 /// ```
 /// use setup_stamp::location::value::str_repr;
 /// assert_eq!(str_repr("it's"), "\"it's\"");
 /// assert_eq!(str_repr("a\tb"), "'a\\tb'");
+/// assert_eq!(str_repr("\u{378}"), "'\\u0378'"); // unassigned in Unicode 15.0
 /// ```
 pub fn str_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push(quote);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\t' => out.push_str("\\t"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if py_isprintable(c) => out.push(c),
-            c if (c as u32) < 0x100 => out.push_str(&format!("\\x{:02x}", c as u32)),
-            c if (c as u32) < 0x10000 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push_str(&format!("\\U{:08x}", c as u32)),
-        }
-    }
-    out.push(quote);
-    out
+    crate::pyjson::python_repr(&crate::pyjson::PyString::from(s))
 }
 
 fn bytes_repr(b: &[u8]) -> String {

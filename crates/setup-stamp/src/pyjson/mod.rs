@@ -121,6 +121,21 @@ pub fn loads(bytes: &[u8]) -> Result<Value, JsonError> {
     parse::loads(bytes)
 }
 
+/// Python `repr(s)` of a string: quote choice, escapes, and `\xNN` /
+/// `\uNNNN` / `\UNNNNNNNN` for what the reference Python's
+/// `str.isprintable` rejects.
+///
+/// ```
+/// use setup_stamp::pyjson::{python_repr, PyString};
+/// assert_eq!(python_repr(&PyString::from("it's")), "\"it's\"");
+/// assert_eq!(python_repr(&PyString::from("\u{85}")), "'\\x85'");
+/// ```
+pub fn python_repr(s: &PyString) -> String {
+    let mut out = String::with_capacity(s.as_wtf8().len() + 2);
+    repr::push_str_repr(&mut out, s);
+    out
+}
+
 /// Python `str(value)` of a decoded value.
 ///
 /// ```

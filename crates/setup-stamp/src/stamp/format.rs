@@ -94,10 +94,16 @@ pub fn python_type_name(value: Option<&Value>) -> &'static str {
 
 /// Python's `repr()` of a decoded JSON value (`None` for a missing one).
 ///
-/// Built on [`pyjson::python_str`]: `str([x])` is `[` + `repr(x)` + `]`.
+/// Built on [`pyjson::python_str`]: `repr(x)` is `str(x)` for everything
+/// but a string, and `str([x])` is `[` + `repr(x)` + `]`. Nothing nested is
+/// cloned: a [`Value`] clones recursively, and a deeply nested one would
+/// overflow the stack.
 pub fn python_repr(value: Option<&Value>) -> String {
     let Some(value) = value else {
         return "None".to_owned();
+    };
+    let Value::Str(_) = value else {
+        return pyjson::python_str(value).to_string_lossy();
     };
     let listed = pyjson::python_str(&Value::Array(vec![value.clone()])).to_string_lossy();
     listed
@@ -164,9 +170,15 @@ pub fn parse_stamp(bytes: &[u8]) -> Result<StampContents, StampFormatError> {
             })
         }
     };
+    // Moved out rather than cloned: cloning recurses, and `completed_at` is
+    // never checked, so it may be nested as deep as the parser allows.
+    let completed_at = root
+        .into_iter()
+        .find(|(k, _)| k.as_wtf8() == b"completed_at")
+        .map(|(_, v)| v);
     Ok(StampContents {
         packages,
-        completed_at: get(&root, "completed_at").cloned(),
+        completed_at,
     })
 }
 
@@ -280,6 +292,56 @@ mod tests {
             UNIX_EPOCH - Duration::from_secs(secs.unsigned_abs())
         };
         format_completed_at(t)
+    }
+
+    #[test]
+    fn python_repr_matches_python() {
+        // Expected values from Python 3.12: repr(json.loads(text)).
+        let cases = [
+            (r#""it's""#, r#""it's""#),
+            (r#""a""#, "'a'"),
+            (
+                r#"[1, "a", null, true, 1.0, {"k": "v"}]"#,
+                "[1, 'a', None, True, 1.0, {'k': 'v'}]",
+            ),
+            ("1e16", "1e+16"),
+            ("-0.0", "-0.0"),
+            ("null", "None"),
+            ("true", "True"),
+            (r#"{"a": ["\u00e9"]}"#, "{'a': ['\u{e9}']}"),
+            (r#""\u00e9\n""#, "'\u{e9}\\n'"),
+        ];
+        for (json, repr) in cases {
+            let value = pyjson::loads(json.as_bytes()).unwrap();
+            assert_eq!(python_repr(Some(&value)), repr, "{json}");
+        }
+        assert_eq!(python_repr(None), "None");
+    }
+
+    #[test]
+    fn deeply_nested_values_are_not_cloned() {
+        // Cloning recurses once per level; at the parser's depth limit that
+        // overflowed a main-thread-sized (8 MiB) stack in unoptimised builds.
+        // Dropping recurses too, but with a smaller frame.
+        let depth = pyjson::MAX_DEPTH - 1;
+        let nested = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+        std::thread::Builder::new()
+            .stack_size(8 << 20)
+            .spawn(move || {
+                let at = format!(r#"{{"version": 1, "packages": {{}}, "completed_at": {nested}}}"#);
+                let parsed = parse_stamp(at.as_bytes()).unwrap();
+                assert!(matches!(parsed.completed_at, Some(Value::Array(_))));
+                let version = format!(r#"{{"version": {nested}, "packages": {{}}}}"#);
+                let Err(StampFormatError::UnsupportedSchema { repr }) =
+                    parse_stamp(version.as_bytes())
+                else {
+                    panic!("a nested version is not schema 1");
+                };
+                assert!(repr.starts_with("[[[") && repr.len() == 2 * depth);
+            })
+            .unwrap()
+            .join()
+            .unwrap();
     }
 
     #[test]
