@@ -31,9 +31,9 @@
         reading a small file, and for listing a directory (per listing and
         per entry), measured by a C helper: the cost model's constants.
 
-    bench_process.py summarize OUT [--criterion DIR]
+    bench_process.py summarize OUT [--criterion DIR] [--criterion-cpu DIR]
         Markdown tables from the files scripts/bench leaves in OUT (and from
-        criterion's last run under DIR, e.g. target/criterion).
+        criterion's runs under DIR: wall time, and thread CPU time).
 """
 
 from __future__ import annotations
@@ -436,36 +436,36 @@ def duration(ns: float) -> str:
     return f"{ns:.0f} ns"
 
 
-def criterion_tables(medians: dict[str, float]) -> list[str]:
+def criterion_tables(wall: dict[str, float], cpu: dict[str, float]) -> list[str]:
     """The library benchmarks: needs_setup next to its floors, and the parts."""
+
+    def cell(medians: dict[str, float], key: str) -> str:
+        return duration(medians[key]) if key in medians else "–"
+
     lines = [
-        "## In process: the library (criterion medians)",
+        "## In process: the library (criterion medians; wall time / thread CPU time)",
         "",
-        "| search path | distributions | `needs_setup` | `io_floor` | `list_dirs` | over the I/O floor |",
+        "| search path | distributions | `needs_setup` | `io_floor` | `list_dirs` | `needs_setup` / `io_floor` (CPU) |",
         "|---|---:|---:|---:|---:|---:|",
     ]
     for entries in (1, 5):
         for n in (50, 1000, 10000):
             group = f"{entries}-entries"
-            ours = medians.get(f"{group}/needs_setup/{n}")
-            io = medians.get(f"{group}/io_floor/{n}")
-            listing = medians.get(f"{group}/list_dirs/{n}")
-            if ours is None:
+            keys = [f"{group}/{name}/{n}" for name in ("needs_setup", "io_floor", "list_dirs")]
+            if keys[0] not in wall and keys[0] not in cpu:
                 continue
-            over = f"{ours / io:.2f}×" if io else "–"
-            lines.append(
-                f"| {entries} dir{'s' if entries > 1 else ''} | {n:,} | {duration(ours)} | "
-                f"{duration(io) if io else '–'} | {duration(listing) if listing else '–'} | {over} |"
-            )
-    lines += ["", "| benchmark | median |", "|---|---:|"]
-    for bench_id in sorted(medians):
-        if bench_id.split("/")[0] in ("1-entries", "5-entries", "needs_setup", "io_floor", "list_dirs"):
+            cells = [f"{cell(wall, k)} / {cell(cpu, k)}" for k in keys]
+            over = f"{cpu[keys[0]] / cpu[keys[1]]:.2f}×" if keys[0] in cpu and keys[1] in cpu else "–"
+            lines.append(f"| {entries} dir{'s' if entries > 1 else ''} | {n:,} | " + " | ".join(cells) + f" | {over} |")
+    lines += ["", "| benchmark | wall | CPU |", "|---|---:|---:|"]
+    for bench_id in sorted(set(wall) | set(cpu)):
+        if bench_id.split("/")[0] in ("1-entries", "5-entries"):
             continue
-        lines.append(f"| `{bench_id}` | {duration(medians[bench_id])} |")
+        lines.append(f"| `{bench_id}` | {cell(wall, bench_id)} | {cell(cpu, bench_id)} |")
     return lines + [""]
 
 
-def summarize(out: Path, criterion: Path | None = None) -> str:
+def summarize(out: Path, criterion: Path | None = None, criterion_cpu: Path | None = None) -> str:
     """The markdown tables that BENCHMARKS.md quotes, from scripts/bench's files."""
     work = out / "work"
     lines = ["## Machine", "", "```"]
@@ -564,8 +564,10 @@ def summarize(out: Path, criterion: Path | None = None) -> str:
             for name in ("strace-summary.txt", "strace-venv-summary.txt", "strace-probe-summary.txt")
         ]
         lines.append(f"| {n:,} | " + " | ".join("–" if c is None else str(c) for c in counts) + " |")
-    if criterion is not None and criterion.is_dir():
-        lines += [""] + criterion_tables(criterion_medians(criterion))
+    wall = criterion_medians(criterion) if criterion is not None and criterion.is_dir() else {}
+    cpu = criterion_medians(criterion_cpu) if criterion_cpu is not None and criterion_cpu.is_dir() else {}
+    if wall or cpu:
+        lines += [""] + criterion_tables(wall, cpu)
     return "\n".join(lines) + "\n"
 
 
@@ -593,6 +595,7 @@ def main() -> int:
     summary = sub.add_parser("summarize", help="markdown tables from scripts/bench's output")
     summary.add_argument("out", type=Path)
     summary.add_argument("--criterion", type=Path, help="also tabulate criterion's last run from this directory")
+    summary.add_argument("--criterion-cpu", type=Path, help="the same, timed by thread CPU time")
     calibrate = sub.add_parser("calibrate", help="kernel costs of a check's operations (JSON)")
     calibrate.add_argument("small_file", type=Path)
     calibrate.add_argument("small_dir", type=Path)
@@ -605,7 +608,7 @@ def main() -> int:
             raise SystemExit("calibrate: no C compiler")
         return os.spawnv(os.P_WAIT, str(helper), [str(helper), str(args.small_file), str(args.small_dir), str(args.big_dir)])
     if args.command == "summarize":
-        print(summarize(args.out, args.criterion), end="")
+        print(summarize(args.out, args.criterion, args.criterion_cpu), end="")
         return 0
     if args.command == "make-site":
         if rest:
