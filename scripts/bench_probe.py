@@ -19,6 +19,7 @@ scripts/bench runs it side by side with ``setup-stamp check``.
 import time
 
 _T0 = time.perf_counter()
+_C0 = time.process_time()
 
 import contextlib  # noqa: E402
 import json  # noqa: E402
@@ -34,6 +35,7 @@ from platformdirs import user_config_dir, user_data_dir  # noqa: E402
 from ruamel.yaml import YAML  # noqa: E402
 
 _IMPORT_SECONDS = time.perf_counter() - _T0
+_IMPORT_CPU_SECONDS = time.process_time() - _C0
 
 # ── the state root (terok_util.paths; SPEC.md section 4) ──────────────
 
@@ -197,21 +199,27 @@ _EXIT = {SetupVerdict.OK: 0, SetupVerdict.STALE_AFTER_DOWNGRADE: 4}
 
 
 def _profile(repeat: int) -> dict:
-    """Import time, the first needs_setup() and the median of later ones."""
-    start = time.perf_counter()
+    """Import time, the first needs_setup() and the median of later ones,
+    in wall time and in CPU time (``process_time``: user + system)."""
+    start, cpu = time.perf_counter(), time.process_time()
     verdict = needs_setup()
-    first = time.perf_counter() - start
-    samples = []
+    first, first_cpu = time.perf_counter() - start, time.process_time() - cpu
+    samples, cpu_samples = [], []
     for _ in range(repeat):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         needs_setup()
         samples.append(time.perf_counter() - start)
+        cpu_samples.append(time.process_time() - cpu)
     samples.sort()
+    cpu_samples.sort()
     return {
         "verdict": verdict.value,
         "import_ms": _IMPORT_SECONDS * 1e3,
+        "import_cpu_ms": _IMPORT_CPU_SECONDS * 1e3,
         "first_call_ms": first * 1e3,
+        "first_call_cpu_ms": first_cpu * 1e3,
         "repeat_median_us": samples[len(samples) // 2] * 1e6 if samples else None,
+        "repeat_cpu_median_us": cpu_samples[len(cpu_samples) // 2] * 1e6 if cpu_samples else None,
         "repeat_min_us": samples[0] * 1e6 if samples else None,
         "python": sys.version.split()[0],
     }

@@ -505,6 +505,27 @@ def summarize(out: Path, criterion: Path | None = None, criterion_cpu: Path | No
         )
     lines += [
         "",
+        "CPU time of the same runs (user + system from `wait4`; unlike wall time it does not count "
+        "waiting for a CPU on a busy machine), and the fastest wall time:",
+        "",
+        "| distributions | `--sys-path` CPU | `--python` CPU | Python probe CPU | ratio (`--sys-path`) "
+        "| ratio (`--python`) | `/bin/true` CPU | min wall: `--sys-path` / `--python` / probe |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for n in sizes:
+        cmds = json.loads((work / str(n) / "process.json").read_text())["commands"]
+        ours, venv, theirs, floor = (cmds.get(k) for k in ("setup-stamp", "setup-stamp-venv", "python-probe", "floor"))
+        lines.append(
+            f"| {n:,} | {ours['cpu_median_ms']:.2f} ms | "
+            + (f"{venv['cpu_median_ms']:.2f} ms | " if venv else "– | ")
+            + f"{theirs['cpu_median_ms']:.1f} ms | "
+            f"**{theirs['cpu_median_ms'] / ours['cpu_median_ms']:.0f}×** | "
+            + (f"**{theirs['cpu_median_ms'] / venv['cpu_median_ms']:.0f}×** | " if venv else "– | ")
+            + (f"{floor['cpu_median_ms']:.2f} ms | " if floor else "– | ")
+            + f"{ours['min_ms']:.2f} / " + (f"{venv['min_ms']:.2f}" if venv else "–") + f" / {theirs['min_ms']:.1f} ms |"
+        )
+    lines += [
+        "",
         "Peak RSS (largest of all runs):",
         "",
         "| distributions | `--sys-path` | `--python` | Python probe | `/bin/true` |",
@@ -521,7 +542,9 @@ def summarize(out: Path, criterion: Path | None = None, criterion_cpu: Path | No
             f"Stamp path from a `config.yml` (no `TEROK_ROOT`), {sizes[0]:,} distributions: "
             f"setup-stamp {ours['median_ms']:.2f} ms, peak RSS {ours['peak_rss_kib'] / 1024:.2f} MiB; "
             f"Python probe {theirs['median_ms']:.1f} ms; "
-            f"ratio **{data['ratios']['python-probe/setup-stamp']:.0f}×**.",
+            f"ratio **{data['ratios']['python-probe/setup-stamp']:.0f}×** "
+            f"(CPU {ours['cpu_median_ms']:.2f} ms vs {theirs['cpu_median_ms']:.1f} ms, "
+            f"**{theirs['cpu_median_ms'] / ours['cpu_median_ms']:.0f}×**).",
         ]
     calibration = work / "calibration.json"
     if calibration.exists():
@@ -540,17 +563,27 @@ def summarize(out: Path, criterion: Path | None = None, criterion_cpu: Path | No
         ]
     lines += [
         "",
-        "## The Python probe in process (median of 5 fresh processes)",
+        "## The Python probe in process (median of 5 fresh processes; wall / CPU)",
         "",
         "| distributions | imports | first `needs_setup()` | later calls (median) |",
         "|---:|---:|---:|---:|",
     ]
     for n in sizes:
         rows = [json.loads(x) for x in (work / str(n) / "probe-profile.jsonl").read_text().splitlines() if x]
-        imports = statistics.median(r["import_ms"] for r in rows)
-        first = statistics.median(r["first_call_ms"] for r in rows)
-        later = statistics.median(r["repeat_median_us"] for r in rows)
-        lines.append(f"| {n:,} | {imports:.1f} ms | {first:.2f} ms | {later:.0f} µs |")
+
+        def med(key: str, rows: list = rows) -> float | None:
+            values = [r[key] for r in rows if r.get(key) is not None]
+            return statistics.median(values) if values else None
+
+        def pair(wall: float | None, cpu: float | None, unit: str, digits: int) -> str:
+            text = f"{wall:.{digits}f}" if wall is not None else "–"
+            return text + (f" / {cpu:.{digits}f}" if cpu is not None else "") + f" {unit}"
+
+        lines.append(
+            f"| {n:,} | {pair(med('import_ms'), med('import_cpu_ms'), 'ms', 1)} | "
+            f"{pair(med('first_call_ms'), med('first_call_cpu_ms'), 'ms', 2)} | "
+            f"{pair(med('repeat_median_us'), med('repeat_cpu_median_us'), 'µs', 0)} |"
+        )
     lines += [
         "",
         "## System calls per process (`strace -f -c`)",
