@@ -196,7 +196,8 @@ int main(int argc, char **argv) {
 
 # What the machine's kernel charges for the operations a check consists of,
 # measured in C so that no language runtime is in the way: the cost model's
-# constants (BENCHMARKS.md).
+# constants (BENCHMARKS.md). CPU time (user + system) of the process, so that
+# time spent waiting for a CPU on a busy machine does not count.
 CALIBRATE_C = r"""
 #include <dirent.h>
 #include <fcntl.h>
@@ -206,7 +207,7 @@ CALIBRATE_C = r"""
 #include <unistd.h>
 static double now(void) {
   struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
   return t.tv_sec * 1e9 + t.tv_nsec;
 }
 static double listing(const char *dir, int n, long *entries) {
@@ -551,7 +552,7 @@ def summarize(out: Path, criterion: Path | None = None, criterion_cpu: Path | No
         k = json.loads(calibration.read_text())
         lines += [
             "",
-            "## What the kernel charges here (C, no runtime: `bench_process.py calibrate`)",
+            "## What the kernel charges here (C, no runtime, CPU time: `bench_process.py calibrate`)",
             "",
             "| operation | cost |",
             "|---|---:|",
