@@ -158,7 +158,7 @@ fn scan_dir(
     egg: Option<&str>,
     pending: &[Option<&Prepared>],
 ) -> Option<Vec<Slot<Vec<u8>>>> {
-    let mut dir = Dir::open(
+    let dir = Dir::open(
         path,
         OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
         Mode::empty(),
@@ -171,7 +171,10 @@ fn scan_dir(
         key: String::new(),
         scratch: String::new(),
     };
-    for item in dir.iter() {
+    // The owning iterator closes the stream when done; `Dir::iter()` would
+    // also `rewinddir` (an `lseek`) on drop, a system call per directory
+    // for nothing.
+    for item in dir {
         // A failing readdir makes os.listdir raise: the whole listing is lost.
         let item = item.ok()?;
         let name = item.file_name().to_bytes();
