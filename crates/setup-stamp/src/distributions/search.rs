@@ -7,10 +7,11 @@ use std::io::{self, Read};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use nix::dir::Dir;
 use nix::fcntl::OFlag;
-use nix::sys::stat::Mode;
+use nix::sys::stat::{self, Mode};
 use zip::ZipArchive;
 
 use super::metadata::{version_from_metadata, HeaderEnd};
@@ -150,20 +151,80 @@ fn empty_slots<T>(n: usize) -> Vec<Slot<T>> {
         .collect()
 }
 
-/// List a directory once, in readdir order, without allocating per entry
-/// (names are borrowed from the directory stream). `None` when the
+/// What identifies one state of a directory's entries: the path as listed,
+/// the directory's identity, and its modification and change times. Adding,
+/// removing or renaming an entry changes the modification time; a permission
+/// change changes the change time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ListingKey {
+    path: PathBuf,
+    dev: u64,
+    ino: u64,
+    mtime: (i64, i64),
+    ctime: (i64, i64),
+}
+
+/// How many directory listings [`LISTINGS`] keeps.
+const LISTING_CACHE_SIZE: usize = 64;
+
+/// Recent directory listings, most recent last, as `importlib.metadata`
+/// caches them (`FastPath.lookup` is memoised on the directory's mtime): a
+/// process that checks repeatedly (the Python extension) reads each
+/// directory again only when it changed. Only the names that can be
+/// distribution metadata are kept, in readdir order.
+static LISTINGS: Mutex<Vec<(ListingKey, Vec<Vec<u8>>)>> = Mutex::new(Vec::new());
+
+/// The metadata-like names of the directory at `path`, in readdir order,
+/// from [`LISTINGS`] when the directory is unchanged. `None` when the
 /// directory cannot be opened or read (Python: `os.listdir` raised).
-fn scan_dir(
-    path: &Path,
-    egg: Option<&str>,
-    pending: &[Option<&Prepared>],
-) -> Option<Vec<Slot<Vec<u8>>>> {
-    let dir = Dir::open(
+fn metadata_names(path: &Path) -> Option<Vec<Vec<u8>>> {
+    let st = stat::stat(path).ok()?;
+    let key = ListingKey {
+        path: path.to_path_buf(),
+        dev: st.st_dev,
+        ino: st.st_ino,
+        mtime: (st.st_mtime, st.st_mtime_nsec),
+        ctime: (st.st_ctime, st.st_ctime_nsec),
+    };
+    if let Ok(cache) = LISTINGS.lock() {
+        if let Some((_, names)) = cache.iter().rev().find(|(k, _)| *k == key) {
+            return Some(names.clone());
+        }
+    }
+    let mut dir = Dir::open(
         path,
         OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
         Mode::empty(),
     )
     .ok()?;
+    let mut names = Vec::new();
+    for item in dir.iter() {
+        // A failing readdir makes os.listdir raise: the whole listing is lost.
+        let item = item.ok()?;
+        let name = item.file_name().to_bytes();
+        if name == b"." || name == b".." || matches!(classify_child(name), ChildKind::Other) {
+            continue;
+        }
+        names.push(name.to_vec());
+    }
+    if let Ok(mut cache) = LISTINGS.lock() {
+        cache.retain(|(k, _)| k.path != key.path);
+        if cache.len() >= LISTING_CACHE_SIZE {
+            cache.remove(0);
+        }
+        cache.push((key, names.clone()));
+    }
+    Some(names)
+}
+
+/// List a directory (or reuse its unchanged listing) and match its
+/// metadata-like names against the pending queries.
+fn scan_dir(
+    path: &Path,
+    egg: Option<&str>,
+    pending: &[Option<&Prepared>],
+) -> Option<Vec<Slot<Vec<u8>>>> {
+    let names = metadata_names(path)?;
     let mut slots = empty_slots(pending.len());
     let mut matcher = Matcher {
         egg,
@@ -171,17 +232,8 @@ fn scan_dir(
         key: String::new(),
         scratch: String::new(),
     };
-    // The owning iterator closes the stream when done; `Dir::iter()` would
-    // also `rewinddir` (an `lseek`) on drop, a system call per directory
-    // for nothing.
-    for item in dir {
-        // A failing readdir makes os.listdir raise: the whole listing is lost.
-        let item = item.ok()?;
-        let name = item.file_name().to_bytes();
-        if name == b"." || name == b".." {
-            continue;
-        }
-        matcher.offer(name, &mut slots, || name.to_vec());
+    for name in &names {
+        matcher.offer(name, &mut slots, || name.clone());
     }
     Some(slots)
 }
@@ -489,6 +541,47 @@ pub(crate) fn read_version(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Sets the directory's modification time explicitly (file times have a
+    /// coarse granularity, so two quick changes could otherwise share one).
+    fn touch_dir(path: &Path, secs: i64) {
+        use nix::sys::time::TimeSpec;
+        let t = TimeSpec::new(secs, 0);
+        stat::utimensat(
+            nix::fcntl::AT_FDCWD,
+            path,
+            &t,
+            &t,
+            stat::UtimensatFlags::FollowSymlink,
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn listings_are_reused_until_the_directory_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("a-1.dist-info")).unwrap();
+        std::fs::create_dir(dir.path().join("not_metadata")).unwrap();
+        touch_dir(dir.path(), 1_000_000);
+        let first = metadata_names(dir.path()).unwrap();
+        assert_eq!(first, vec![b"a-1.dist-info".to_vec()]);
+        std::fs::create_dir(dir.path().join("b-1.dist-info")).unwrap();
+        touch_dir(dir.path(), 1_000_000);
+        // Same mtime, and the ctime changed: listed again.
+        let mut second = metadata_names(dir.path()).unwrap();
+        second.sort();
+        assert_eq!(
+            second,
+            vec![b"a-1.dist-info".to_vec(), b"b-1.dist-info".to_vec()]
+        );
+        std::fs::remove_dir(dir.path().join("a-1.dist-info")).unwrap();
+        touch_dir(dir.path(), 2_000_000);
+        assert_eq!(
+            metadata_names(dir.path()).unwrap(),
+            vec![b"b-1.dist-info".to_vec()]
+        );
+        assert!(metadata_names(&dir.path().join("missing")).is_none());
+    }
 
     fn headers(data: &[u8]) -> Result<Option<String>, u64> {
         match read_headers(data, None) {
