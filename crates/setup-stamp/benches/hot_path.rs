@@ -7,8 +7,11 @@
 //! (CI does that so they cannot rot). Figures, method and the cost model:
 //! BENCHMARKS.md.
 //!
-//! Next to each `needs_setup` case, two floors made of plain `std::fs`
-//! calls and no parsing: `list_dirs` lists the same search path (the only
+//! `needs_setup` is measured twice: repeated calls on one handle, which find
+//! each directory's listing cached while the directory is unchanged, and
+//! `needs_setup_cold`, where every call lists afresh as the one call of a
+//! `setup-stamp check` process does. Next to them, two floors made of plain
+//! `std::fs` calls and no parsing: `list_dirs` lists the same search path (the only
 //! work that grows with the number of installed distributions), and
 //! `io_floor` performs every system call the check cannot avoid (read the
 //! stamp, list the search path, read the five METADATA files).
@@ -43,7 +46,12 @@ const TRACKED: [(&str, &str); 5] = [
 ];
 
 /// Bumped whenever the generated layout changes, so stale caches are not reused.
-const LAYOUT: &str = "v2";
+const LAYOUT: &str = "v3";
+
+/// How many spellings (symbolic links) of each search-path directory the
+/// environments carry: more than the library's listing cache keeps, so that
+/// cycling through them makes every call list its directories afresh.
+const SPELLINGS: usize = 256;
 
 /// Where generated environments live between runs.
 fn cache_root() -> PathBuf {
@@ -70,19 +78,27 @@ fn write_dist(site: &Path, name: &str, version: &str) {
 /// A search path of `entries` directories holding `distributions`
 /// distributions in all: fillers spread round-robin, the tracked five in
 /// the last entry (so every entry is listed). Reused when already complete.
-fn environment(distributions: usize, entries: usize) -> Vec<PathBuf> {
+///
+/// Returns the search path followed by [`SPELLINGS`] other spellings of it
+/// (`alias<k>-site<i>`, symbolic links to `site<i>`).
+fn environment(distributions: usize, entries: usize) -> Vec<Vec<PathBuf>> {
     let root = cache_root().join(format!("{LAYOUT}-{distributions}-{entries}"));
-    let dirs: Vec<PathBuf> = (0..entries)
-        .map(|i| root.join(format!("site{i}")))
-        .collect();
+    let spelled = |prefix: &str| -> Vec<PathBuf> {
+        (0..entries)
+            .map(|i| root.join(format!("{prefix}site{i}")))
+            .collect()
+    };
+    let mut paths = vec![spelled("")];
+    paths.extend((0..SPELLINGS).map(|k| spelled(&format!("alias{k}-"))));
     let complete = root.join("complete");
     if complete.exists() {
-        return dirs;
+        return paths;
     }
     if root.exists() {
         fs::remove_dir_all(&root).expect("remove partial environment");
     }
-    for dir in &dirs {
+    let dirs = &paths[0];
+    for dir in dirs {
         fs::create_dir_all(dir).expect("create site dir");
     }
     for i in 0..distributions.saturating_sub(TRACKED.len()) {
@@ -91,8 +107,13 @@ fn environment(distributions: usize, entries: usize) -> Vec<PathBuf> {
     for (name, version) in TRACKED {
         write_dist(&dirs[entries - 1], name, version);
     }
+    for alias in &paths[1..] {
+        for (link, dir) in alias.iter().zip(dirs) {
+            std::os::unix::fs::symlink(dir, link).expect("create alias");
+        }
+    }
     fs::write(&complete, b"").expect("mark environment complete");
-    dirs
+    paths
 }
 
 /// Lists every directory of the search path, counting entries.
@@ -139,18 +160,34 @@ impl IoFloor {
     }
 }
 
-/// One group per environment, `<entries>-entries/<distributions>`, holding
-/// `needs_setup` and its two floors, measured one after the other so that
-/// machine noise drifts over all three alike.
+/// One group per environment, `<entries>-entries/<distributions>`:
+///
+/// * `needs_setup`: repeated calls on one handle. The library keeps each
+///   directory's listing while the directory is unchanged (as
+///   `importlib.metadata` does), so these calls `stat` the directories
+///   instead of listing them: the cost of a check in a long-lived process.
+/// * `needs_setup_cold`: every call lists its directories afresh, as the
+///   single call of a `setup-stamp check` process does (each call uses
+///   another spelling of the search path, and the listing cache is keyed
+///   by path).
+/// * `io_floor` and `list_dirs`: the floors, always listing.
+///
+/// They run one after the other so that machine noise drifts over all alike.
 fn bench_needs_setup<M: Measurement + 'static>(c: &mut Criterion<M>) {
     let state = tempfile::tempdir().expect("tempdir");
     std::env::set_var("TEROK_ROOT", state.path());
     for entries in [1, 5] {
         for distributions in [50, 1_000, 10_000] {
-            let search_path = environment(distributions, entries);
+            let paths = environment(distributions, entries);
+            let search_path = paths[0].clone();
             let setup = SetupStamp::terok().with_search_path(search_path.clone());
             let stamp = setup.write_stamp().expect("write stamp");
             assert_eq!(setup.needs_setup().expect("check"), SetupVerdict::Ok);
+            let cold: Vec<SetupStamp> = paths[1..]
+                .iter()
+                .map(|path| SetupStamp::terok().with_search_path(path.clone()))
+                .collect();
+            assert_eq!(cold[0].needs_setup().expect("check"), SetupVerdict::Ok);
             let io = IoFloor::new(stamp, search_path.clone());
             assert!(io.run() > 0);
 
@@ -165,6 +202,20 @@ fn bench_needs_setup<M: Measurement + 'static>(c: &mut Criterion<M>) {
                 BenchmarkId::new("needs_setup", distributions),
                 &setup,
                 |b, setup| b.iter(|| black_box(setup.needs_setup())),
+            );
+            // The turn survives criterion's repeated calls of the routine:
+            // restarting at the first spelling for every sample would let
+            // short samples find their listings still cached.
+            let mut turn = 0;
+            group.bench_with_input(
+                BenchmarkId::new("needs_setup_cold", distributions),
+                &cold,
+                |b, cold| {
+                    b.iter(|| {
+                        turn = (turn + 1) % cold.len();
+                        black_box(cold[turn].needs_setup())
+                    })
+                },
             );
             group.bench_with_input(BenchmarkId::new("io_floor", distributions), &io, |b, io| {
                 b.iter(|| black_box(io.run()))
