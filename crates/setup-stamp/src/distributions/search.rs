@@ -201,14 +201,17 @@ fn metadata_names(path: &Path) -> Option<Vec<Vec<u8>>> {
             return Some(names.clone());
         }
     }
-    let mut dir = Dir::open(
+    let dir = Dir::open(
         path,
         OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
         Mode::empty(),
     )
     .ok()?;
     let mut names = Vec::new();
-    for item in dir.iter() {
+    // The owning iterator closes the stream when done; `Dir::iter()` would
+    // also `rewinddir` (an `lseek`) on drop, a system call per directory
+    // for nothing.
+    for item in dir {
         // A failing readdir makes os.listdir raise: the whole listing is lost.
         let item = item.ok()?;
         let name = item.file_name().to_bytes();
