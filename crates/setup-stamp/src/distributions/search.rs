@@ -7,7 +7,7 @@ use std::io::{self, Read};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use nix::dir::Dir;
 use nix::fcntl::OFlag;
@@ -177,17 +177,42 @@ struct ListingKey {
 /// How many directory listings [`LISTINGS`] keeps.
 const LISTING_CACHE_SIZE: usize = 64;
 
+/// The metadata-like names of one directory, in readdir order, packed into
+/// one buffer (one allocation per listing, not per name).
+#[derive(Debug, Default)]
+struct Listing {
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl Listing {
+    fn push(&mut self, name: &[u8]) {
+        self.bytes.extend_from_slice(name);
+        self.ends.push(self.bytes.len());
+    }
+
+    fn names(&self) -> impl Iterator<Item = &[u8]> {
+        let mut start = 0;
+        self.ends.iter().map(move |&end| {
+            let name = &self.bytes[start..end];
+            start = end;
+            name
+        })
+    }
+}
+
 /// Recent directory listings, most recent last, as `importlib.metadata`
 /// caches them (`FastPath.lookup` is memoised on the directory's mtime): a
 /// process that checks repeatedly (the Python extension) reads each
 /// directory again only when it changed. Only the names that can be
-/// distribution metadata are kept, in readdir order.
-static LISTINGS: Mutex<Vec<(ListingKey, Vec<Vec<u8>>)>> = Mutex::new(Vec::new());
+/// distribution metadata are kept, in readdir order; a hit shares the
+/// listing instead of copying it.
+static LISTINGS: Mutex<Vec<(ListingKey, Arc<Listing>)>> = Mutex::new(Vec::new());
 
 /// The metadata-like names of the directory at `path`, in readdir order,
 /// from [`LISTINGS`] when the directory is unchanged. `None` when the
 /// directory cannot be opened or read (Python: `os.listdir` raised).
-fn metadata_names(path: &Path) -> Option<Vec<Vec<u8>>> {
+fn metadata_names(path: &Path) -> Option<Arc<Listing>> {
     let st = stat::stat(path).ok()?;
     let key = ListingKey {
         path: path.to_path_buf(),
@@ -198,7 +223,7 @@ fn metadata_names(path: &Path) -> Option<Vec<Vec<u8>>> {
     };
     if let Ok(cache) = LISTINGS.lock() {
         if let Some((_, names)) = cache.iter().rev().find(|(k, _)| *k == key) {
-            return Some(names.clone());
+            return Some(Arc::clone(names));
         }
     }
     let dir = Dir::open(
@@ -207,7 +232,7 @@ fn metadata_names(path: &Path) -> Option<Vec<Vec<u8>>> {
         Mode::empty(),
     )
     .ok()?;
-    let mut names = Vec::new();
+    let mut listing = Listing::default();
     // The owning iterator closes the stream when done; `Dir::iter()` would
     // also `rewinddir` (an `lseek`) on drop, a system call per directory
     // for nothing.
@@ -218,16 +243,17 @@ fn metadata_names(path: &Path) -> Option<Vec<Vec<u8>>> {
         if name == b"." || name == b".." || matches!(classify_child(name), ChildKind::Other) {
             continue;
         }
-        names.push(name.to_vec());
+        listing.push(name);
     }
+    let listing = Arc::new(listing);
     if let Ok(mut cache) = LISTINGS.lock() {
         cache.retain(|(k, _)| k.path != key.path);
         if cache.len() >= LISTING_CACHE_SIZE {
             cache.remove(0);
         }
-        cache.push((key, names.clone()));
+        cache.push((key, Arc::clone(&listing)));
     }
-    Some(names)
+    Some(listing)
 }
 
 /// List a directory (or reuse its unchanged listing) and match its
@@ -240,8 +266,8 @@ fn scan_dir(
     let names = metadata_names(path)?;
     let mut slots = empty_slots(pending.len());
     let mut matcher = Matcher::new(egg, pending);
-    for name in &names {
-        matcher.offer(name, &mut slots, || name.clone());
+    for name in names.names() {
+        matcher.offer(name, &mut slots, || name.to_vec());
     }
     Some(slots)
 }
@@ -562,16 +588,21 @@ mod tests {
 
     #[test]
     fn listings_are_reused_until_the_directory_changes() {
+        let names = |path: &Path| -> Option<Vec<Vec<u8>>> {
+            Some(metadata_names(path)?.names().map(<[u8]>::to_vec).collect())
+        };
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("a-1.dist-info")).unwrap();
         std::fs::create_dir(dir.path().join("not_metadata")).unwrap();
         touch_dir(dir.path(), 1_000_000);
         let first = metadata_names(dir.path()).unwrap();
-        assert_eq!(first, vec![b"a-1.dist-info".to_vec()]);
+        assert_eq!(names(dir.path()).unwrap(), vec![b"a-1.dist-info".to_vec()]);
+        // Unchanged: the very same listing is shared, not listed again.
+        assert!(Arc::ptr_eq(&first, &metadata_names(dir.path()).unwrap()));
         std::fs::create_dir(dir.path().join("b-1.dist-info")).unwrap();
         touch_dir(dir.path(), 1_000_000);
         // Same mtime, and the ctime changed: listed again.
-        let mut second = metadata_names(dir.path()).unwrap();
+        let mut second = names(dir.path()).unwrap();
         second.sort();
         assert_eq!(
             second,
@@ -579,10 +610,7 @@ mod tests {
         );
         std::fs::remove_dir(dir.path().join("a-1.dist-info")).unwrap();
         touch_dir(dir.path(), 2_000_000);
-        assert_eq!(
-            metadata_names(dir.path()).unwrap(),
-            vec![b"b-1.dist-info".to_vec()]
-        );
+        assert_eq!(names(dir.path()).unwrap(), vec![b"b-1.dist-info".to_vec()]);
         assert!(metadata_names(&dir.path().join("missing")).is_none());
     }
 
