@@ -236,6 +236,47 @@ pub(crate) fn info_key(full: &[u8], dot: usize, out: &mut String, scratch: &mut 
     true
 }
 
+/// A pre-filter for `.dist-info` / `.egg-info` children: the ASCII bytes
+/// that the [`info_key`] of a child must start with to equal one of the
+/// tracked keys, so that most other projects' children are skipped before
+/// their key is computed.
+///
+/// Exact by construction: when a child's first byte `b` is ASCII and not one
+/// of `-`, `_`, `.`, it starts the project part (which ends at the first `-`
+/// or at the suffix's `.`), and both lower-casings involved (ASCII, or
+/// Python's per-character `lower()`, whose final-sigma context only changes
+/// `Σ`) map it to `b.to_ascii_lowercase()`, which the run collapsing keeps as
+/// the key's first byte. A child whose key starts with an ASCII byte absent
+/// from the set cannot equal a tracked key. Every other child (first byte
+/// non-ASCII, where e.g. KELVIN SIGN lowers to `k`, or one of `-`, `_`, `.`,
+/// or an empty name) passes the filter and gets the full computation.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct FirstBytes(u128);
+
+impl FirstBytes {
+    /// Track `key` (a [`Prepared::normalized`]): admit its first byte. An
+    /// empty key or one starting with a non-ASCII character admits nothing
+    /// more: no child that the filter rejects has such a key.
+    pub(crate) fn track(&mut self, key: &str) {
+        if let Some(&b) = key.as_bytes().first() {
+            if b.is_ascii() {
+                self.0 |= 1u128 << b;
+            }
+        }
+    }
+
+    /// Whether the child `name` (raw bytes) may have an [`info_key`] equal
+    /// to a tracked key; `false` only when it certainly cannot.
+    pub(crate) fn admits(self, name: &[u8]) -> bool {
+        match name.first() {
+            Some(&b) if b.is_ascii() && !matches!(b, b'-' | b'_' | b'.') => {
+                self.0 & (1u128 << b.to_ascii_lowercase()) != 0
+            }
+            _ => true,
+        }
+    }
+}
+
 /// The legacy key of an `EGG-INFO` child inside an egg whose search-path
 /// entry has base name `base` (raw bytes after the last `/`), or `None` when
 /// the entry's base name does not end in `.egg` (case-insensitively) or the
@@ -370,6 +411,101 @@ mod tests {
         assert_eq!(classify_child(b"Egg-Info"), ChildKind::EggInfo);
         assert_eq!(classify_child(b"x.EGG-INFO"), ChildKind::Info(1));
         assert_eq!(classify_child(b"EGG_INFO"), ChildKind::Other);
+    }
+
+    #[test]
+    fn first_bytes_filter() {
+        let mut f = FirstBytes::default();
+        f.track(&normalize("Terok-Sandbox"));
+        f.track(&normalize("key"));
+        f.track(&normalize("Éclair"));
+        assert!(f.admits(b"terok_sandbox-1.0.dist-info"));
+        assert!(f.admits(b"TEROK.SANDBOX.DIST-INFO"));
+        assert!(f.admits(b"Key-1.0.egg-info"));
+        assert!(!f.admits(b"filler_package-1.0.dist-info"));
+        assert!(!f.admits(b"Zebra.egg-info"));
+        // KELVIN SIGN lowers to 'k': non-ASCII first bytes always pass.
+        let kelvin = "\u{212A}ey-1.0.dist-info";
+        assert!(f.admits(kelvin.as_bytes()));
+        assert_eq!(key(kelvin).as_deref(), Some("key"));
+        // Separators and empty names pass too.
+        assert!(f.admits(b"-x.dist-info"));
+        assert!(f.admits(b"_terok.dist-info"));
+        assert!(f.admits(b".dist-info"));
+        assert!(f.admits(b""));
+        assert!(f.admits("éclair.dist-info".as_bytes()));
+        assert!(!FirstBytes::default().admits(b"a.dist-info"));
+    }
+
+    /// Characters for query and file names: ASCII letters in both cases,
+    /// digits, the separators, and non-ASCII letters with interesting
+    /// lower-casings (KELVIN SIGN to `k`, U+0130 to two characters, sigma).
+    fn name_char() -> impl proptest::strategy::Strategy<Value = char> {
+        proptest::sample::select(vec![
+            'a', 'A', 'k', 'K', 't', 'T', 'z', 'Z', 's', 'S', 'i', 'I', '0', '9', '-', '_', '.',
+            '\u{212A}', '\u{0130}', 'Σ', 'σ', 'ς', 'Α', 'é', 'É', 'ß', '\u{1E9E}', '\u{017F}',
+            '\u{1C89}', '\u{2B0}', '\'',
+        ])
+    }
+
+    fn name_text(max: usize) -> impl proptest::strategy::Strategy<Value = String> {
+        proptest::collection::vec(name_char(), 0..max).prop_map(|chars| chars.into_iter().collect())
+    }
+
+    use proptest::strategy::Strategy as _;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4096))]
+
+        /// The filter never rejects a child whose key equals a tracked key.
+        #[test]
+        fn first_bytes_never_reject_a_match(
+            queries in proptest::collection::vec(name_text(8), 1..4),
+            stem in name_text(10),
+            version in proptest::option::of(name_text(4)),
+            suffix in proptest::sample::select(vec![".dist-info", ".egg-info", ".DIST-INFO", ".Egg-Info"]),
+            from_query in proptest::option::of((0usize..4, proptest::collection::vec(proptest::bool::ANY, 0..16))),
+            raw_tail in proptest::option::of(proptest::collection::vec(proptest::num::u8::ANY, 0..3)),
+        ) {
+            // Often derive the child from a query with case flips, so that
+            // matches are frequent; otherwise use the random stem.
+            let stem = match from_query {
+                Some((i, flips)) => queries[i % queries.len()]
+                    .chars()
+                    .zip(flips.into_iter().chain(std::iter::repeat(false)))
+                    .map(|(c, flip)| if flip { c.to_ascii_uppercase() } else { c })
+                    .collect(),
+                None => stem,
+            };
+            let mut name = stem.into_bytes();
+            if let Some(v) = version {
+                name.push(b'-');
+                name.extend_from_slice(v.as_bytes());
+            }
+            if let Some(raw) = raw_tail {
+                name.extend_from_slice(&raw);
+            }
+            name.extend_from_slice(suffix.as_bytes());
+            let ChildKind::Info(dot) = classify_child(&name) else {
+                return Err(proptest::test_runner::TestCaseError::fail("not an info name"));
+            };
+            let (mut out, mut scratch) = (String::new(), String::new());
+            let Some(child_key) = info_key(&name, dot, &mut out, &mut scratch).then_some(out) else {
+                return Ok(());
+            };
+            // Tracking the child's own key always admits it…
+            let mut own = FirstBytes::default();
+            own.track(&child_key);
+            proptest::prop_assert!(own.admits(&name), "{:?} key {:?}", name, child_key);
+            // …and so does tracking queries of which one matches.
+            let mut filter = FirstBytes::default();
+            for q in &queries {
+                filter.track(&Prepared::new(q).normalized);
+            }
+            if queries.iter().any(|q| Prepared::new(q).normalized == child_key) {
+                proptest::prop_assert!(filter.admits(&name), "{:?} key {:?}", name, child_key);
+            }
+        }
     }
 
     #[test]

@@ -15,7 +15,7 @@ use nix::sys::stat::{self, Mode};
 use zip::ZipArchive;
 
 use super::metadata::{version_from_metadata, HeaderEnd};
-use super::name::{classify_child, egg_key, info_key, ChildKind, Prepared};
+use super::name::{classify_child, egg_key, info_key, ChildKind, FirstBytes, Prepared};
 use super::DistributionError;
 
 /// Where a matched metadata entry lives.
@@ -108,6 +108,8 @@ pub(crate) fn scan_entry(entry: &Path, pending: &[Option<&Prepared>]) -> EntrySc
 struct Matcher<'a> {
     egg: Option<&'a str>,
     pending: &'a [Option<&'a Prepared>],
+    /// First bytes a `.dist-info` / `.egg-info` key can match on.
+    first_bytes: FirstBytes,
     key: String,
     scratch: String,
 }
@@ -115,9 +117,14 @@ struct Matcher<'a> {
 impl<'a> Matcher<'a> {
     /// A matcher for the `pending` queries (`egg`: the egg-info name, if any).
     fn new(egg: Option<&'a str>, pending: &'a [Option<&'a Prepared>]) -> Self {
+        let mut first_bytes = FirstBytes::default();
+        for q in pending.iter().flatten() {
+            first_bytes.track(&q.normalized);
+        }
         Matcher {
             egg,
             pending,
+            first_bytes,
             key: String::new(),
             scratch: String::new(),
         }
@@ -126,7 +133,9 @@ impl<'a> Matcher<'a> {
     fn offer<T>(&mut self, name: &[u8], slots: &mut [Slot<T>], owned: impl Fn() -> T) {
         match classify_child(name) {
             ChildKind::Info(dot) => {
-                if !info_key(name, dot, &mut self.key, &mut self.scratch) {
+                if !self.first_bytes.admits(name)
+                    || !info_key(name, dot, &mut self.key, &mut self.scratch)
+                {
                     return;
                 }
                 for (slot, query) in slots.iter_mut().zip(self.pending) {
