@@ -283,8 +283,11 @@ pub fn show_human(check: &Check, style: Style) -> String {
         StampState::Valid(contents) => {
             out.push_str("state: valid\n");
             if let Some(at) = &contents.completed_at {
-                let at = pyjson::python_str(at).to_string_lossy();
-                let _ = writeln!(out, "completed_at: {}", terminal_safe(&at));
+                let _ = writeln!(
+                    out,
+                    "completed_at: {}",
+                    terminal_safe(&at.to_string_lossy())
+                );
             }
             out.push_str("packages:\n");
             for (name, version) in &contents.packages {
@@ -308,8 +311,8 @@ pub fn show_human(check: &Check, style: Style) -> String {
 ///
 /// `completed_at` is the stamp's string as is, any other value its Python
 /// `str()` (as `show` prints it), and `null` when absent. The reference never
-/// checks it, so a stamp may nest it 10,000 levels deep: copied as a JSON
-/// value it would be cloned recursively and, indented, print about 100 MB.
+/// checks it, so a stamp may nest it 10,000 levels deep: as a JSON value,
+/// indented, it would print about 100 MB.
 pub fn show_json(check: &Check) -> String {
     let (state, reason, completed_at) = match &check.stamp {
         StampState::Missing => ("missing", Value::Null, Value::Null),
@@ -319,8 +322,8 @@ pub fn show_json(check: &Check) -> String {
             Value::Null,
             contents
                 .completed_at
-                .as_ref()
-                .map_or(Value::Null, |at| Value::Str(pyjson::python_str(at))),
+                .clone()
+                .map_or(Value::Null, Value::Str),
         ),
     };
     let value = object(vec![

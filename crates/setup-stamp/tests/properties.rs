@@ -7,7 +7,7 @@
 use std::cmp::Ordering;
 
 use proptest::prelude::*;
-use setup_stamp::pyjson::{PyString, Value};
+use setup_stamp::pyjson::PyString;
 use setup_stamp::stamp::{parse_stamp, read_stamp_file, render_stamp, write_stamp_file, StampRead};
 use setup_stamp::verdict::{compare, InstalledPackage};
 use setup_stamp::version::compare_versions;
@@ -114,7 +114,7 @@ proptest! {
             .map(|(n, v)| (n.to_string_lossy(), v.to_string_lossy()))
             .collect();
         prop_assert_eq!(got, expected);
-        prop_assert_eq!(parsed.completed_at, Some(Value::Str(PyString::from(at.as_str()))));
+        prop_assert_eq!(parsed.completed_at, Some(PyString::from(at.as_str())));
     }
 
     #[test]

@@ -6,8 +6,8 @@
 //! recursively and to clone deep values, which overflowed Rust's default
 //! 2 MiB thread stack on 10,000 nested objects and aborted the process.
 //!
-//! (A deep `completed_at` is kept in the returned `StampContents`; dropping
-//! that value is the caller's and still recurses: see RELIABILITY.md.)
+//! A deep `completed_at` is kept only as its Python `str()` text, so the
+//! returned `StampContents` is flat and its drop cannot recurse either.
 
 use setup_stamp::stamp::{parse_stamp, StampFormatError};
 
@@ -50,6 +50,7 @@ fn deep_stamps_are_parsed_and_dropped_on_a_small_stack() {
                 "corrupt stamp packages is not an object: int",
             ),
             (r#"{"version": 1, "packages": {}, "other": X}"#, "valid 0"),
+            (r#"{"version": 1, "packages": {}, "completed_at": X}"#, "valid 0"),
             ("[X]", "corrupt stamp root is not an object: list"),
         ];
         for (template, expect) in cases {

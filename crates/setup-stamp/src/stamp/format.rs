@@ -17,9 +17,11 @@ pub struct StampContents {
     /// last value wins at the first key's position), each value turned into
     /// text with Python's `str()`.
     pub packages: Vec<(PyString, PyString)>,
-    /// The raw `completed_at` value, if present. The reference never checks
-    /// it; it is kept for display only.
-    pub completed_at: Option<Value>,
+    /// Python `str()` of the `completed_at` value, if present (a string is
+    /// kept as is). The reference never checks it; it is kept for display
+    /// only, as text, so that a hostile value nested thousands of levels deep
+    /// is not kept as a tree that would be dropped or cloned recursively.
+    pub completed_at: Option<PyString>,
 }
 
 /// Why bytes are not a stamp the reference would accept. Each variant is one
@@ -196,7 +198,14 @@ pub fn parse_stamp(bytes: &[u8]) -> Result<StampContents, StampFormatError> {
     let mut completed_at = None;
     for (key, value) in root {
         if key.as_wtf8() == b"completed_at" {
-            completed_at = Some(value);
+            completed_at = Some(match value {
+                Value::Str(text) => text,
+                other => {
+                    let text = pyjson::python_str(&other);
+                    discard(other);
+                    text
+                }
+            });
         } else {
             discard(value);
         }
@@ -355,7 +364,8 @@ mod tests {
             .spawn(move || {
                 let at = format!(r#"{{"version": 1, "packages": {{}}, "completed_at": {nested}}}"#);
                 let parsed = parse_stamp(at.as_bytes()).unwrap();
-                assert!(matches!(parsed.completed_at, Some(Value::Array(_))));
+                let at = parsed.completed_at.expect("completed_at");
+                assert!(at.as_wtf8().starts_with(b"[[[") && at.as_wtf8().len() == 2 * depth);
                 let version = format!(r#"{{"version": {nested}, "packages": {{}}}}"#);
                 let Err(StampFormatError::UnsupportedSchema { repr }) =
                     parse_stamp(version.as_bytes())
