@@ -50,7 +50,10 @@ fn deep_stamps_are_parsed_and_dropped_on_a_small_stack() {
                 "corrupt stamp packages is not an object: int",
             ),
             (r#"{"version": 1, "packages": {}, "other": X}"#, "valid 0"),
-            (r#"{"version": 1, "packages": {}, "completed_at": X}"#, "valid 0"),
+            (
+                r#"{"version": 1, "packages": {}, "completed_at": X}"#,
+                "valid 0",
+            ),
             ("[X]", "corrupt stamp root is not an object: list"),
         ];
         for (template, expect) in cases {
