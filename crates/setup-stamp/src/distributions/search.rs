@@ -396,10 +396,24 @@ const CHUNK: usize = 16 * 1024;
 /// reference would read forever.
 const NON_REGULAR_LIMIT: u64 = 64 * 1024 * 1024;
 
+/// How much of a stream to read: where it ends, if known, and where to give up.
+#[derive(Clone, Copy, Default)]
+struct ReadBounds {
+    /// The size `fstat` reported for a regular file. A short read that brings
+    /// the total to exactly this size is taken as end of file (a regular file
+    /// yields all it holds up to the space offered), which saves the final
+    /// empty read; a file still growing reads on. Racing a writer gives a
+    /// timing-dependent answer either way.
+    size: Option<u64>,
+    /// Give up past this many bytes (non-regular files).
+    limit: Option<u64>,
+}
+
 /// Read a metadata stream: validate all of it as UTF-8 (Python decodes the
 /// whole file and raises on any invalid byte), but keep only the bytes up to
 /// the end of the header block.
-fn read_headers(mut reader: impl Read, limit: Option<u64>) -> Result<Text, ReadFailure> {
+fn read_headers(mut reader: impl Read, bounds: ReadBounds) -> Result<Text, ReadFailure> {
+    let ReadBounds { size, limit } = bounds;
     let mut buf = vec![0u8; CHUNK + 4];
     let mut carry = 0usize; // incomplete UTF-8 sequence kept at buf[..carry]
     let mut head: Vec<u8> = Vec::new();
@@ -412,6 +426,7 @@ fn read_headers(mut reader: impl Read, limit: Option<u64>) -> Result<Text, ReadF
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(ReadFailure::Io(e)),
         };
+        let at_end = n == 0 || (n < CHUNK && size == Some(total + n as u64));
         if n == 0 {
             if carry > 0 {
                 return Err(ReadFailure::Utf8 {
@@ -441,6 +456,14 @@ fn read_headers(mut reader: impl Read, limit: Option<u64>) -> Result<Text, ReadF
                     offset: total - (filled - e.valid_up_to()) as u64,
                 });
             }
+        }
+        if at_end {
+            if carry > 0 {
+                return Err(ReadFailure::Utf8 {
+                    offset: total - carry as u64,
+                });
+            }
+            break;
         }
     }
     if total == 0 {
@@ -479,10 +502,16 @@ fn read_fs(path: &Path) -> Result<Text, DistributionError> {
             })
         }
     };
-    let limit = match file.metadata() {
+    let bounds = match file.metadata() {
         Ok(m) if m.is_dir() => return Ok(Text::Skip),
-        Ok(m) if m.is_file() => None,
-        Ok(_) => Some(NON_REGULAR_LIMIT),
+        Ok(m) if m.is_file() => ReadBounds {
+            size: Some(m.len()),
+            limit: None,
+        },
+        Ok(_) => ReadBounds {
+            size: None,
+            limit: Some(NON_REGULAR_LIMIT),
+        },
         Err(e) if suppressed(&e) => return Ok(Text::Skip),
         Err(e) => {
             return Err(DistributionError::Read {
@@ -491,7 +520,7 @@ fn read_fs(path: &Path) -> Result<Text, DistributionError> {
             })
         }
     };
-    match read_headers(file, limit) {
+    match read_headers(file, bounds) {
         Ok(t) => Ok(t),
         Err(ReadFailure::Io(e)) if suppressed(&e) => Ok(Text::Skip),
         Err(ReadFailure::Io(e)) => Err(DistributionError::Read {
@@ -532,7 +561,7 @@ fn read_zip(
         source,
     };
     let file = zip.archive.by_index(index).map_err(zip_err)?;
-    match read_headers(file, None) {
+    match read_headers(file, ReadBounds::default()) {
         Ok(t) => Ok(t),
         Err(ReadFailure::Io(e)) => Err(zip_err(zip::result::ZipError::Io(e))),
         Err(ReadFailure::Utf8 { offset }) => Err(DistributionError::InvalidUtf8 {
@@ -623,13 +652,69 @@ mod tests {
         assert!(metadata_names(&dir.path().join("missing")).is_none());
     }
 
-    fn headers(data: &[u8]) -> Result<Option<String>, u64> {
-        match read_headers(data, None) {
+    fn headers_with(data: &[u8], size: Option<u64>) -> Result<Option<String>, u64> {
+        let bounds = ReadBounds { size, limit: None };
+        match read_headers(data, bounds) {
             Ok(Text::Skip) => Ok(None),
             Ok(Text::Headers(t)) => Ok(Some(t)),
             Err(ReadFailure::Utf8 { offset }) => Err(offset),
             Err(_) => Err(u64::MAX),
         }
+    }
+
+    /// The answer with no size known; the same answer must come with the
+    /// true size and with stale sizes (a file that grew after `fstat`).
+    fn headers(data: &[u8]) -> Result<Option<String>, u64> {
+        let unknown = headers_with(data, None);
+        let len = data.len() as u64;
+        for size in [0, len / 2, len.saturating_sub(1), len, len + 1] {
+            assert_eq!(headers_with(data, Some(size)), unknown, "size {size}");
+        }
+        unknown
+    }
+
+    /// A reader that counts its `read` calls.
+    struct Counting<'a> {
+        data: &'a [u8],
+        reads: usize,
+    }
+
+    impl Read for Counting<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            self.reads += 1;
+            self.data.read(buf)
+        }
+    }
+
+    #[test]
+    fn a_short_read_at_the_known_size_ends_the_file() {
+        let data = b"Version: 1\n\nbody".repeat(100);
+        let count = |size| {
+            let mut reader = Counting {
+                data: &data,
+                reads: 0,
+            };
+            let bounds = ReadBounds { size, limit: None };
+            assert!(matches!(
+                read_headers(&mut reader, bounds),
+                Ok(Text::Headers(_))
+            ));
+            reader.reads
+        };
+        assert_eq!(count(Some(data.len() as u64)), 1);
+        assert_eq!(count(None), 2);
+        assert_eq!(count(Some(3)), 2); // grew after fstat: read on to EOF
+        let exact_chunk = vec![b'a'; CHUNK];
+        let mut reader = Counting {
+            data: &exact_chunk,
+            reads: 0,
+        };
+        let bounds = ReadBounds {
+            size: Some(CHUNK as u64),
+            limit: None,
+        };
+        assert!(read_headers(&mut reader, bounds).is_ok());
+        assert_eq!(reader.reads, 2); // a full read is not a short one
     }
 
     #[test]

@@ -219,6 +219,13 @@ fn read_regular(path: &Path) -> Result<Vec<u8>, CorruptReason> {
 
 /// Reads to end of file, giving up once more than [`MAX_STAMP_BYTES`] bytes
 /// have arrived (the file may grow after `fstat`).
+///
+/// End of file is a read of zero bytes, or a short read that brings the total
+/// to exactly the `fstat` size: a regular file yields all it holds up to the
+/// space offered, so a short read at that size means nothing followed at the
+/// time of the read. That saves the final empty read in the common case. (A
+/// file growing during the read is a race either way; the stamp is only ever
+/// replaced by a rename, never appended to.)
 fn read_capped(fd: &OwnedFd, size_hint: u64) -> Result<Vec<u8>, CorruptReason> {
     let cap = MAX_STAMP_BYTES + 1;
     // One byte beyond the expected size lets a single extra read see EOF.
@@ -234,9 +241,15 @@ fn read_capped(fd: &OwnedFd, size_hint: u64) -> Result<Vec<u8>, CorruptReason> {
             let grown = (buf.len() as u64).saturating_mul(2).clamp(4096, cap);
             buf.resize(usize::try_from(grown).unwrap_or(buf.len()), 0);
         }
+        let offered = buf.len() - filled;
         match nix::unistd::read(fd, &mut buf[filled..]) {
             Ok(0) => break,
-            Ok(n) => filled += n,
+            Ok(n) => {
+                filled += n;
+                if n < offered && filled as u64 == size_hint {
+                    break;
+                }
+            }
             Err(Errno::EINTR) => {}
             Err(errno) => return Err(CorruptReason::ReadFailed { errno }),
         }
@@ -318,6 +331,21 @@ mod tests {
                 kind: FileKind::Fifo
             })
         );
+    }
+
+    #[test]
+    fn capped_read_reads_past_a_stale_size() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("grown");
+        std::fs::write(&path, b"0123456789").expect("write");
+        for hint in [0, 3, 9, 10, 11, 4096] {
+            let fd = open(&path, OFlag::O_RDONLY, Mode::empty()).expect("open");
+            assert_eq!(
+                read_capped(&fd, hint),
+                Ok(b"0123456789".to_vec()),
+                "hint {hint}"
+            );
+        }
     }
 
     #[test]
