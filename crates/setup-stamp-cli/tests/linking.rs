@@ -1,0 +1,87 @@
+//! The binary's shared-library dependencies: GCC's unwinder is linked in
+//! statically (see the `setup-stamp-build` crate), so starting
+//! `setup-stamp` does not load `libgcc_s.so.1`.
+
+#![cfg(all(target_os = "linux", target_env = "gnu", target_arch = "x86_64"))]
+
+use std::path::Path;
+
+/// Little-endian integer of `N` bytes at `at`.
+fn le(bytes: &[u8], at: usize, n: usize) -> u64 {
+    bytes[at..at + n]
+        .iter()
+        .rev()
+        .fold(0, |acc, &b| (acc << 8) | u64::from(b))
+}
+
+/// The `DT_NEEDED` entries of a 64-bit little-endian ELF file.
+fn needed_libraries(path: &Path) -> Vec<String> {
+    let elf = std::fs::read(path).expect("read the binary");
+    assert_eq!(&elf[..4], b"\x7fELF", "not an ELF file");
+    assert_eq!((elf[4], elf[5]), (2, 1), "not 64-bit little-endian");
+    let (phoff, phentsize, phnum) = (
+        le(&elf, 0x20, 8) as usize,
+        le(&elf, 0x36, 2) as usize,
+        le(&elf, 0x38, 2) as usize,
+    );
+    let headers: Vec<(u64, u64, u64, u64)> = (0..phnum)
+        .map(|i| {
+            let h = phoff + i * phentsize;
+            // (type, file offset, virtual address, file size)
+            (
+                le(&elf, h, 4),
+                le(&elf, h + 8, 8),
+                le(&elf, h + 16, 8),
+                le(&elf, h + 32, 8),
+            )
+        })
+        .collect();
+    let to_offset = |vaddr: u64| {
+        headers
+            .iter()
+            .find(|&&(kind, _, start, size)| kind == 1 && (start..start + size).contains(&vaddr))
+            .map(|&(_, offset, start, _)| (vaddr - start + offset) as usize)
+            .expect("address inside a PT_LOAD segment")
+    };
+    let &(_, dynamic, _, dynamic_size) = headers
+        .iter()
+        .find(|h| h.0 == 2)
+        .expect("a PT_DYNAMIC segment (dynamically linked)");
+    let entries: Vec<(u64, u64)> = (0..dynamic_size as usize / 16)
+        .map(|i| {
+            let at = dynamic as usize + i * 16;
+            (le(&elf, at, 8), le(&elf, at + 8, 8))
+        })
+        .take_while(|&(tag, _)| tag != 0)
+        .collect();
+    let strtab = entries
+        .iter()
+        .find(|e| e.0 == 5)
+        .map(|e| to_offset(e.1))
+        .expect("DT_STRTAB");
+    entries
+        .iter()
+        .filter(|e| e.0 == 1)
+        .map(|&(_, name)| {
+            let start = strtab + name as usize;
+            let end = start + elf[start..].iter().position(|&b| b == 0).expect("NUL");
+            String::from_utf8_lossy(&elf[start..end]).into_owned()
+        })
+        .collect()
+}
+
+#[test]
+fn the_binary_does_not_need_libgcc_s() {
+    if std::env::var_os("SETUP_STAMP_DYNAMIC_LIBGCC").is_some() {
+        return; // built with the dynamic libgcc_s on request
+    }
+    let needed = needed_libraries(Path::new(env!("CARGO_BIN_EXE_setup-stamp")));
+    assert!(
+        needed.iter().any(|lib| lib.starts_with("libc.so")),
+        "the reader found the dependencies: {needed:?}"
+    );
+    assert!(
+        !needed.iter().any(|lib| lib.starts_with("libgcc_s")),
+        "{needed:?}"
+    );
+}
