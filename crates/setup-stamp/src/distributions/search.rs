@@ -370,13 +370,14 @@ fn python_member_name(entry: &zip::read::ZipFileEntry<'_>) -> Option<String> {
     Some(sanitize(name))
 }
 
-/// The outcome of `PathDistribution.read_text(filename)`.
+/// The outcome of `PathDistribution.read_text(filename)`, as far as
+/// `metadata['Version']` needs it.
 enum Text {
     /// Suppressed error (missing, directory, permission…) or empty file:
     /// Python's `or` chain moves on.
     Skip,
-    /// Non-empty text; only the header block is kept.
-    Headers(String),
+    /// Non-empty text: the `Version` header of its header block, if any.
+    Version(Option<String>),
 }
 
 /// Whether Python's `read_text` suppresses this error
@@ -411,33 +412,52 @@ struct ReadBounds {
 }
 
 /// Read a metadata stream: validate all of it as UTF-8 (Python decodes the
-/// whole file and raises on any invalid byte), but keep only the bytes up to
-/// the end of the header block.
+/// whole file and raises on any invalid byte) and take the `Version` header
+/// from its header block.
 fn read_headers(reader: impl Read, bounds: ReadBounds) -> Result<Text, ReadFailure> {
     thread_local! {
-        /// The read buffer, kept between files: a check reads five, and a
-        /// fresh zeroed 16 KiB buffer for each was a measurable share of it.
-        static BUFFER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+        /// The read buffer and the header bytes, kept between files: a check
+        /// reads five, and fresh buffers for each (16 KiB zeroed, plus the
+        /// header copies) were a measurable share of its time.
+        static BUFFERS: RefCell<(Vec<u8>, Vec<u8>)> = const { RefCell::new((Vec::new(), Vec::new())) };
     }
-    BUFFER.with(|cell| match cell.try_borrow_mut() {
-        Ok(mut buf) => {
-            buf.resize(CHUNK + 4, 0);
-            read_headers_with(reader, bounds, &mut buf)
+    BUFFERS.with(|cell| {
+        let mut fresh = (Vec::new(), Vec::new());
+        let mut kept = cell.try_borrow_mut();
+        // Only a reader that re-entered this function would find them taken.
+        let (chunk, head) = match kept.as_deref_mut() {
+            Ok(buffers) => buffers,
+            Err(_) => &mut fresh,
+        };
+        chunk.resize(CHUNK + 4, 0);
+        if !read_header_block(reader, bounds, chunk, head)? {
+            return Ok(Text::Skip);
         }
-        // Only reachable if a reader re-entered this function.
-        Err(_) => read_headers_with(reader, bounds, &mut vec![0u8; CHUNK + 4]),
+        Ok(Text::Version(version_from_metadata(header_text(head))))
     })
 }
 
-/// [`read_headers`] with the caller's buffer of `CHUNK + 4` bytes.
-fn read_headers_with(
+/// `head` as text. It may end inside a character only if the header block
+/// ended earlier, so cutting at the last valid boundary changes nothing.
+fn header_text(head: &[u8]) -> &str {
+    match std::str::from_utf8(head) {
+        Ok(text) => text,
+        Err(e) => std::str::from_utf8(&head[..e.valid_up_to()]).unwrap_or_default(),
+    }
+}
+
+/// Reads the whole stream through `chunk` (`CHUNK + 4` bytes), validating it
+/// as UTF-8, and leaves in `head` the bytes read until the header block was
+/// complete. `Ok(false)` for an empty stream.
+fn read_header_block(
     mut reader: impl Read,
     bounds: ReadBounds,
     buf: &mut [u8],
-) -> Result<Text, ReadFailure> {
+    head: &mut Vec<u8>,
+) -> Result<bool, ReadFailure> {
     let ReadBounds { size, limit } = bounds;
     let mut carry = 0usize; // incomplete UTF-8 sequence kept at buf[..carry]
-    let mut head: Vec<u8> = Vec::new();
+    head.clear();
     let mut end = HeaderEnd::default();
     let mut header_done = false;
     let mut total: u64 = 0;
@@ -458,7 +478,7 @@ fn read_headers_with(
         }
         if !header_done {
             head.extend_from_slice(&buf[carry..carry + n]);
-            header_done = end.feed(&head, false);
+            header_done = end.feed(head, false);
         }
         total += n as u64;
         if limit.is_some_and(|l| total > l) {
@@ -487,18 +507,7 @@ fn read_headers_with(
             break;
         }
     }
-    if total == 0 {
-        return Ok(Text::Skip);
-    }
-    // `head` may end inside a character only if the header block ended
-    // earlier, so cutting at the last valid boundary changes nothing.
-    let text = String::from_utf8(head).unwrap_or_else(|e| {
-        let valid = e.utf8_error().valid_up_to();
-        let mut bytes = e.into_bytes();
-        bytes.truncate(valid);
-        String::from_utf8_lossy(&bytes).into_owned()
-    });
-    Ok(Text::Headers(text))
+    Ok(total > 0)
 }
 
 /// Why reading one metadata file failed (not suppressed).
@@ -610,16 +619,16 @@ pub(crate) fn read_version(
                 } else {
                     dir.join(filename)
                 };
-                if let Text::Headers(text) = read_fs(&path)? {
-                    return Ok(version_from_metadata(&text));
+                if let Text::Version(version) = read_fs(&path)? {
+                    return Ok(version);
                 }
             }
             Ok(None)
         }
         (Location::Zip { child, .. }, Some((archive, archive_path))) => {
             for filename in FILES {
-                if let Text::Headers(text) = read_zip(archive, archive_path, child, filename)? {
-                    return Ok(version_from_metadata(&text));
+                if let Text::Version(version) = read_zip(archive, archive_path, child, filename)? {
+                    return Ok(version);
                 }
             }
             Ok(None)
@@ -677,12 +686,29 @@ mod tests {
 
     fn headers_with(data: &[u8], size: Option<u64>) -> Result<Option<String>, u64> {
         let bounds = ReadBounds { size, limit: None };
-        match read_headers(data, bounds) {
-            Ok(Text::Skip) => Ok(None),
-            Ok(Text::Headers(t)) => Ok(Some(t)),
+        let (mut chunk, mut head) = (vec![0u8; CHUNK + 4], Vec::new());
+        match read_header_block(data, bounds, &mut chunk, &mut head) {
+            Ok(false) => Ok(None),
+            Ok(true) => Ok(Some(header_text(&head).to_owned())),
             Err(ReadFailure::Utf8 { offset }) => Err(offset),
             Err(_) => Err(u64::MAX),
         }
+    }
+
+    #[test]
+    fn read_headers_finds_the_version_and_reuses_its_buffers() {
+        let version = |data: &[u8]| match read_headers(data, ReadBounds::default()) {
+            Ok(Text::Version(v)) => Some(v),
+            _ => None,
+        };
+        assert_eq!(version(b""), None);
+        assert_eq!(
+            version(b"Name: a\nVersion: 1.0\n\nVersion: 2"),
+            Some(Some("1.0".into()))
+        );
+        // A second file must not see the first one's bytes.
+        assert_eq!(version(b"Name: b\n"), Some(None));
+        assert_eq!(version(b"Version: 3\n"), Some(Some("3".into())));
     }
 
     /// The answer with no size known; the same answer must come with the
@@ -720,7 +746,7 @@ mod tests {
             let bounds = ReadBounds { size, limit: None };
             assert!(matches!(
                 read_headers(&mut reader, bounds),
-                Ok(Text::Headers(_))
+                Ok(Text::Version(_))
             ));
             reader.reads
         };
