@@ -254,5 +254,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     )?;
     m.add("TEROK_NAMESPACE", core_api::TEROK_NAMESPACE)?;
     m.add("TEROK_FILE_NAME", core_api::TEROK_FILE_NAME)?;
+    // Lets benchmarks refuse an unoptimised build.
+    m.add("OPTIMIZED", !cfg!(debug_assertions))?;
     Ok(())
 }

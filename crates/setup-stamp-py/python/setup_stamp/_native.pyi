@@ -10,6 +10,7 @@ _SearchPath = Iterable[str | bytes | os.PathLike[str]]
 TEROK_TRACKED: tuple[str, ...]
 TEROK_NAMESPACE: str
 TEROK_FILE_NAME: str
+OPTIMIZED: bool  # False in a debug build
 
 def needs_setup(search_path: _SearchPath, ecosystem: _Ecosystem | None = None) -> int: ...
 def check(
