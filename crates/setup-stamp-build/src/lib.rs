@@ -32,10 +32,23 @@ use std::process::Command;
 
 /// Arrange for the crate being built to link `libgcc_eh.a` instead of
 /// `libgcc_s.so.1`; call it from `build.rs`. Prints cargo directives only.
+///
+/// The crate's code (tests included) sees the outcome in the compile-time
+/// variable `SETUP_STAMP_UNWINDER`: `static` when arranged, `dynamic` when
+/// not (with a cargo warning saying why, where it is unexpected).
 pub fn link_unwinder_statically() {
     println!("cargo:rerun-if-env-changed=SETUP_STAMP_DYNAMIC_LIBGCC");
     println!("cargo:rerun-if-env-changed=CC");
+    let arranged = arrange();
+    println!(
+        "cargo:rustc-env=SETUP_STAMP_UNWINDER={}",
+        if arranged { "static" } else { "dynamic" }
+    );
+}
 
+/// Writes the linker script and adds its directory to the search path;
+/// whether it did.
+fn arrange() -> bool {
     let target_os = env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
     let target_env = env::var("CARGO_CFG_TARGET_ENV").unwrap_or_default();
     let static_crt = env::var("CARGO_CFG_TARGET_FEATURE")
@@ -47,25 +60,26 @@ pub fn link_unwinder_statically() {
         || static_crt
         || env::var_os("SETUP_STAMP_DYNAMIC_LIBGCC").is_some()
     {
-        return;
+        return false;
     }
     let Some(unwinder) = static_unwinder() else {
         println!("cargo:warning=libgcc_eh.a not found; linking libgcc_s.so.1 dynamically");
-        return;
+        return false;
     };
     let Some(out_dir) = env::var_os("OUT_DIR").map(PathBuf::from) else {
-        return;
+        return false;
     };
     let dir = out_dir.join("static-libgcc");
     let Some(script) = linker_script(&unwinder) else {
         println!("cargo:warning=cannot quote {unwinder:?} in a linker script; linking libgcc_s.so.1 dynamically");
-        return;
+        return false;
     };
     if fs::create_dir_all(&dir).is_err() || fs::write(dir.join("libgcc_s.so"), script).is_err() {
         println!("cargo:warning=could not write the libgcc_s linker script; linking libgcc_s.so.1 dynamically");
-        return;
+        return false;
     }
     println!("cargo:rustc-link-search=native={}", dir.display());
+    true
 }
 
 /// The absolute path of `libgcc_eh.a` as the C compiler (the linker driver)

@@ -256,5 +256,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("TEROK_FILE_NAME", core_api::TEROK_FILE_NAME)?;
     // Lets benchmarks refuse an unoptimised build.
     m.add("OPTIMIZED", !cfg!(debug_assertions))?;
+    // "static" when GCC's unwinder is linked in (no libgcc_s at import).
+    m.add("UNWINDER", env!("SETUP_STAMP_UNWINDER"))?;
     Ok(())
 }

@@ -11,6 +11,7 @@ TEROK_TRACKED: tuple[str, ...]
 TEROK_NAMESPACE: str
 TEROK_FILE_NAME: str
 OPTIMIZED: bool  # False in a debug build
+UNWINDER: str  # "static" when libgcc_s is not needed
 
 def needs_setup(search_path: _SearchPath, ecosystem: _Ecosystem | None = None) -> int: ...
 def check(
