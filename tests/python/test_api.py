@@ -12,6 +12,8 @@ import inspect
 import json
 import os
 import pathlib
+import shutil
+import tempfile
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -661,12 +663,59 @@ def test_read_stamp_directory_raises_is_a_directory(tmp_path) -> None:
     assert caught.value.filename == str(tmp_path)
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads mode-000 files")
-def test_read_stamp_unreadable_raises_permission_error() -> None:
-    path = put_stamp(stamp_of({}))
-    path.chmod(0)
-    with pytest.raises(PermissionError):
-        setup_stamp.read_stamp(path)
+def _outcome_of_read_stamp_as(uid: int | None, path) -> str:
+    """``read_stamp(path)``'s outcome (``"ok"`` or the exception's type name),
+    in a forked child that first drops to ``uid`` when one is given (root
+    reads mode-000 files, so the test must not run as root)."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child: report through the pipe, never return into pytest
+        try:
+            os.close(read_end)
+            if uid is not None:
+                os.setgroups([])
+                os.setresgid(uid, uid, uid)
+                os.setresuid(uid, uid, uid)
+            try:
+                setup_stamp.read_stamp(path)
+                outcome = "ok"
+            except Exception as exc:  # noqa: BLE001 - the type is the answer
+                outcome = type(exc).__name__
+            os.write(write_end, outcome.encode())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as pipe:
+        outcome = pipe.read().decode()
+    os.waitpid(pid, 0)
+    return outcome
+
+
+@pytest.fixture
+def shared_dir():
+    """A directory anyone may enter (pytest's own temporary directories are
+    private to their owner), removed afterwards."""
+    path = pathlib.Path(tempfile.mkdtemp(prefix="setup-stamp-shared-"))
+    path.chmod(0o755)
+    yield path
+    shutil.rmtree(path)
+
+
+def test_read_stamp_unreadable_raises_permission_error(shared_dir) -> None:
+    readable = shared_dir / "readable.stamp"
+    readable.write_text(stamp_of({"terok": "1.0"}))
+    readable.chmod(0o644)
+    unreadable = shared_dir / "unreadable.stamp"
+    unreadable.write_text(readable.read_text())
+    unreadable.chmod(0)
+    if os.geteuid() != 0:
+        with pytest.raises(PermissionError):
+            setup_stamp.read_stamp(unreadable)
+        return
+    nobody = 65534
+    assert _outcome_of_read_stamp_as(nobody, readable) == "ok"  # the directory is reachable
+    assert _outcome_of_read_stamp_as(nobody, unreadable) == "PermissionError"
+    assert _outcome_of_read_stamp_as(None, unreadable) == "ok"  # root reads mode 000
 
 
 # ── _compare_versions ──────────────────────────────────────────────────
