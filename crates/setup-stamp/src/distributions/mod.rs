@@ -58,6 +58,7 @@ pub use metadata::version_from_metadata;
 pub use name::{legacy_normalize, normalize};
 
 use name::Prepared;
+pub(crate) use search::pth_names;
 use search::{read_version, scan_entry, Location};
 
 /// A distribution found for one queried name.

@@ -2,10 +2,10 @@
 //! `importlib.metadata.FastPath` / `Lookup` / `PathDistribution` (CPython 3.12).
 
 use std::cell::RefCell;
-use std::ffi::OsStr;
+use std::ffi::{OsStr, OsString};
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read};
-use std::os::unix::ffi::OsStrExt;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -187,12 +187,16 @@ struct ListingKey {
 /// How many directory listings [`LISTINGS`] keeps.
 const LISTING_CACHE_SIZE: usize = 64;
 
-/// The metadata-like names of one directory, in readdir order, packed into
-/// one buffer (one allocation per listing, not per name).
+/// What one directory listing yields: the metadata-like names, in readdir
+/// order, packed into one buffer (one allocation per listing, not per
+/// name), and the `*.pth` names for `site.py`'s scan of a site directory
+/// (environment discovery), so that a site directory is listed once for
+/// both.
 #[derive(Debug, Default)]
 struct Listing {
     bytes: Vec<u8>,
     ends: Vec<usize>,
+    pth: Vec<Box<[u8]>>,
 }
 
 impl Listing {
@@ -218,6 +222,23 @@ impl Listing {
 /// distribution metadata are kept, in readdir order; a hit shares the
 /// listing instead of copying it.
 static LISTINGS: Mutex<Vec<(ListingKey, Arc<Listing>)>> = Mutex::new(Vec::new());
+
+/// The names in the directory at `path` that `*.pth` names, in readdir
+/// order, for `site.addsitedir`; `None` when the directory cannot be opened
+/// or read (Python: `os.listdir` raised, and `addsitedir` returns). The
+/// listing is shared with the distribution search through [`LISTINGS`], so
+/// discovering an environment does not cost its site directories a second
+/// listing.
+pub(crate) fn pth_names(path: &Path) -> Option<Vec<OsString>> {
+    let listing = metadata_names(path)?;
+    Some(
+        listing
+            .pth
+            .iter()
+            .map(|name| OsString::from_vec(name.to_vec()))
+            .collect(),
+    )
+}
 
 /// The metadata-like names of the directory at `path`, in readdir order,
 /// from [`LISTINGS`] when the directory is unchanged. `None` when the
@@ -250,6 +271,9 @@ fn metadata_names(path: &Path) -> Option<Arc<Listing>> {
         // A failing readdir makes os.listdir raise: the whole listing is lost.
         let item = item.ok()?;
         let name = item.file_name().to_bytes();
+        if name.ends_with(b".pth") {
+            listing.pth.push(name.into());
+        }
         if name == b"." || name == b".." || matches!(classify_child(name), ChildKind::Other) {
             continue;
         }
@@ -682,6 +706,35 @@ mod tests {
         touch_dir(dir.path(), 2_000_000);
         assert_eq!(names(dir.path()).unwrap(), vec![b"b-1.dist-info".to_vec()]);
         assert!(metadata_names(&dir.path().join("missing")).is_none());
+    }
+
+    #[test]
+    fn one_listing_serves_pth_names_and_metadata_names() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in [
+            "a.pth",
+            ".hidden.pth",
+            "x.pth.bak",
+            "pkg-1.0.dist-info",
+            "pkg",
+        ] {
+            std::fs::create_dir(dir.path().join(name)).unwrap();
+        }
+        let mut pth = pth_names(dir.path()).unwrap();
+        pth.sort();
+        assert_eq!(
+            pth,
+            vec![OsString::from(".hidden.pth"), OsString::from("a.pth")]
+        );
+        let cached = metadata_names(dir.path()).unwrap();
+        // The distribution search reuses the listing the .pth scan made.
+        assert!(Arc::ptr_eq(&cached, &metadata_names(dir.path()).unwrap()));
+        assert_eq!(
+            cached.names().collect::<Vec<_>>(),
+            vec![b"pkg-1.0.dist-info".as_slice()]
+        );
+        assert_eq!(cached.pth.len(), 2);
+        assert!(pth_names(&dir.path().join("missing")).is_none());
     }
 
     fn headers_with(data: &[u8], size: Option<u64>) -> Result<Option<String>, u64> {

@@ -161,15 +161,11 @@ impl PathBuilder {
         if self.known.insert(sitedir.clone()) {
             self.entries.push(sitedir.clone());
         }
-        let Ok(read) = std::fs::read_dir(&sitedir) else {
+        // One listing serves this scan and, later, the distribution search.
+        let Some(mut names) = crate::distributions::pth_names(&sitedir) else {
             return;
         };
-        let mut names: Vec<OsString> = read
-            .filter_map(Result::ok)
-            .map(|e| e.file_name())
-            .filter(|n| n.as_bytes().ends_with(b".pth"))
-            .filter(|n| !(self.minor_ge_13 && n.as_bytes().starts_with(b".")))
-            .collect();
+        names.retain(|n| !(self.minor_ge_13 && n.as_bytes().starts_with(b".")));
         names.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
         for name in names {
             self.add_pth(&sitedir, &name);
