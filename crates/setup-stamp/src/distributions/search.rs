@@ -223,8 +223,8 @@ impl Listing {
 /// listing instead of copying it.
 static LISTINGS: Mutex<Vec<(ListingKey, Arc<Listing>)>> = Mutex::new(Vec::new());
 
-/// The names in the directory at `path` that `*.pth` names, in readdir
-/// order, for `site.addsitedir`; `None` when the directory cannot be opened
+/// The `*.pth` names in the directory at `path`, in readdir order, for
+/// `site.addsitedir`; `None` when the directory cannot be opened
 /// or read (Python: `os.listdir` raised, and `addsitedir` returns). The
 /// listing is shared with the distribution search through [`LISTINGS`], so
 /// discovering an environment does not cost its site directories a second
@@ -439,13 +439,7 @@ struct ReadBounds {
 /// whole file and raises on any invalid byte) and take the `Version` header
 /// from its header block.
 fn read_headers(reader: impl Read, bounds: ReadBounds) -> Result<Text, ReadFailure> {
-    thread_local! {
-        /// The read buffer and the header bytes, kept between files: a check
-        /// reads five, and fresh buffers for each (16 KiB zeroed, plus the
-        /// header copies) were a measurable share of its time.
-        static BUFFERS: RefCell<(Vec<u8>, Vec<u8>)> = const { RefCell::new((Vec::new(), Vec::new())) };
-    }
-    BUFFERS.with(|cell| {
+    READ_BUFFERS.with(|cell| {
         let mut fresh = (Vec::new(), Vec::new());
         let mut kept = cell.try_borrow_mut();
         // Only a reader that re-entered this function would find them taken.
@@ -454,12 +448,30 @@ fn read_headers(reader: impl Read, bounds: ReadBounds) -> Result<Text, ReadFailu
             Err(_) => &mut fresh,
         };
         chunk.resize(CHUNK + 4, 0);
-        if !read_header_block(reader, bounds, chunk, head)? {
-            return Ok(Text::Skip);
+        let read = read_header_block(reader, bounds, chunk, head);
+        let text = match read {
+            Ok(true) => Ok(Text::Version(version_from_metadata(header_text(head)))),
+            Ok(false) => Ok(Text::Skip),
+            Err(failure) => Err(failure),
+        };
+        // A hostile file with a huge header block must not stay allocated.
+        if head.capacity() > KEPT_HEADER_CAPACITY {
+            *head = Vec::new();
         }
-        Ok(Text::Version(version_from_metadata(header_text(head))))
+        text
     })
 }
+
+thread_local! {
+    /// The read buffer and the header bytes, kept between files: a check
+    /// reads five, and fresh buffers for each (16 KiB zeroed, plus the header
+    /// copies) were a measurable share of its time.
+    static READ_BUFFERS: RefCell<(Vec<u8>, Vec<u8>)> = const { RefCell::new((Vec::new(), Vec::new())) };
+}
+
+/// The most header-buffer capacity kept between files; real header blocks
+/// are a few KiB.
+const KEPT_HEADER_CAPACITY: usize = 4 * CHUNK;
 
 /// `head` as text. It may end inside a character only if the header block
 /// ended earlier, so cutting at the last valid boundary changes nothing.
@@ -735,6 +747,15 @@ mod tests {
         );
         assert_eq!(cached.pth.len(), 2);
         assert!(pth_names(&dir.path().join("missing")).is_none());
+        // The other order: a listing made by the search serves the .pth scan.
+        let other = tempfile::tempdir().unwrap();
+        std::fs::write(other.path().join("z.pth"), "").unwrap();
+        let listed = metadata_names(other.path()).unwrap();
+        assert_eq!(
+            pth_names(other.path()).unwrap(),
+            vec![OsString::from("z.pth")]
+        );
+        assert!(Arc::ptr_eq(&listed, &metadata_names(other.path()).unwrap()));
     }
 
     fn headers_with(data: &[u8], size: Option<u64>) -> Result<Option<String>, u64> {
@@ -762,6 +783,17 @@ mod tests {
         // A second file must not see the first one's bytes.
         assert_eq!(version(b"Name: b\n"), Some(None));
         assert_eq!(version(b"Version: 3\n"), Some(Some("3".into())));
+        let kept = || READ_BUFFERS.with(|cell| cell.borrow().1.capacity());
+        assert!(kept() <= KEPT_HEADER_CAPACITY);
+        // A header block of 1 MiB is read whole, but not kept afterwards,
+        // whether the read succeeds or fails.
+        let mut huge = b"Version: 4\nX: ".to_vec();
+        huge.resize(1 << 20, b'x');
+        assert_eq!(version(&huge), Some(Some("4".into())));
+        assert!(kept() <= KEPT_HEADER_CAPACITY, "{}", kept());
+        huge.push(0xff);
+        assert!(read_headers(huge.as_slice(), ReadBounds::default()).is_err());
+        assert!(kept() <= KEPT_HEADER_CAPACITY, "{}", kept());
     }
 
     /// The answer with no size known; the same answer must come with the
