@@ -44,6 +44,8 @@
 //! | [`location`] | where the stamp lives: `TEROK_ROOT`, layered `config.yml`, XDG defaults | pure rules over a [`location::Host`] |
 //! | [`distributions`] | `importlib.metadata.version` over an explicit search path | directory listings and metadata reads |
 //! | [`environment`] | from a venv or interpreter to its search path, and discovery | static for venvs, cached queries otherwise |
+//! | [`receipt`] | per-owner setup receipts (`terok_util.setup`): status, check, write, lock | pure rules, receipt and lock files |
+//! | [`safe_file`] | bounded non-blocking reads, durable atomic writes (stamp and receipts) | file I/O |
 //!
 //! The behaviour each module matches is written down rule by rule in the
 //! project's `SPEC.md`; deliberate differences are in `SPEC-DIFFERENCES.md`.
@@ -55,6 +57,8 @@ pub mod distributions;
 pub mod environment;
 pub mod location;
 pub mod pyjson;
+pub mod receipt;
+pub mod safe_file;
 pub mod stamp;
 pub mod verdict;
 pub mod version;

@@ -43,6 +43,7 @@ pub mod host;
 pub mod pathlib;
 pub mod realpath;
 pub mod root;
+mod state;
 pub mod value;
 pub mod xdg;
 pub mod yaml;
@@ -55,6 +56,7 @@ use std::path::PathBuf;
 
 pub use config::{ConfigError, ConfigFile, Scope};
 pub use host::{Host, MapHost, SystemHost};
+pub use state::{env_dir, platform_state_base, resolve_path};
 
 use config::{env_prefix, expand_message, no_home_message, read_paths_root, text_bytes};
 use pathlib::{expanduser, ExpandError, PurePath};

@@ -17,6 +17,7 @@
 //!   regex and `_cmpkey`, with unbounded numbers and Python's Unicode
 //!   whitespace, used for everything else and to decide validity.
 
+mod canonical;
 mod fast;
 mod grammar;
 mod order;
@@ -195,5 +196,70 @@ fn digit_limit(version: &[u8], digits: usize) -> VersionError {
     VersionError::DigitLimit {
         version: String::from_utf8_lossy(version).into_owned(),
         digits,
+    }
+}
+
+/// A valid PEP 440 version: what packaging's `Version(s)` builds.
+///
+/// ```
+/// use setup_stamp::version::parse_version;
+/// let installed = parse_version("1.0RC1").unwrap().unwrap();
+/// let current = parse_version("v1.0").unwrap().unwrap();
+/// assert_eq!(installed.normalized(), "1.0rc1");
+/// assert!(installed < current);
+/// assert!(parse_version("1.0_1").unwrap().is_none());
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct ParsedVersion<'a>(grammar::Parsed<'a>);
+
+/// Parses like packaging 26's `Version(version)`: `Ok(Some)` for a valid
+/// version, `Ok(None)` for `InvalidVersion`.
+///
+/// # Errors
+/// [`VersionError::DigitLimit`] where Python raises `ValueError` (a numeric
+/// component beyond [`INT_MAX_STR_DIGITS`] digits).
+pub fn parse_version(version: &str) -> Result<Option<ParsedVersion<'_>>, VersionError> {
+    parse_wtf8_version(version.as_bytes())
+}
+
+/// [`parse_version`] for a Python string (lone surrogates are never valid).
+pub fn parse_py_version(version: &PyString) -> Result<Option<ParsedVersion<'_>>, VersionError> {
+    parse_wtf8_version(version.as_wtf8())
+}
+
+fn parse_wtf8_version(version: &[u8]) -> Result<Option<ParsedVersion<'_>>, VersionError> {
+    match grammar::parse(version) {
+        grammar::Outcome::Valid(p) => Ok(Some(ParsedVersion(p))),
+        grammar::Outcome::Invalid => Ok(None),
+        grammar::Outcome::DigitLimit(digits) => Err(digit_limit(version, digits)),
+    }
+}
+
+impl ParsedVersion<'_> {
+    /// `str(Version(s))`: the normalized spelling (`1.0RC1` → `1.0rc1`,
+    /// `v01.0-1` → `1.0.post1`).
+    pub fn normalized(&self) -> String {
+        canonical::normalized(&self.0)
+    }
+}
+
+impl PartialEq for ParsedVersion<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for ParsedVersion<'_> {}
+
+impl PartialOrd for ParsedVersion<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for ParsedVersion<'_> {
+    /// packaging's ordering (`1.0 == 1.0.0`, `1.0.dev0 < 1.0a1 < 1.0`).
+    fn cmp(&self, other: &Self) -> Ordering {
+        order::cmp_parsed(&self.0, &other.0)
     }
 }

@@ -1,7 +1,7 @@
-//! Crash-safe replacement of the stamp file (the reference's `write_stamp`,
-//! made durable).
+//! Crash-safe, durable replacement of a small file: the stamp (the
+//! reference's `write_stamp`, made durable) and the setup receipts.
 //!
-//! The method and its reasons are documented on [`write_stamp_file`].
+//! The method and its reasons are documented on [`write_file`].
 
 use std::collections::hash_map::RandomState;
 use std::ffi::{OsStr, OsString};
@@ -18,7 +18,7 @@ use nix::fcntl::{open, openat, renameat, AtFlags, Flock, FlockArg, OFlag, AT_FDC
 use nix::sys::stat::{fstat, fstatat, stat, Mode, SFlag};
 use nix::unistd::{fsync, linkat, mkdir, unlinkat, UnlinkatFlags};
 
-/// A step of [`write_stamp_file_with`], reported to [`WriteOptions::hook`]
+/// A step of [`write_file_with`], reported to [`WriteOptions::hook`]
 /// right after it succeeded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WriteEvent {
@@ -51,12 +51,16 @@ pub enum WriteEvent {
 /// The hook's signature: see [`WriteOptions::hook`].
 pub type WriteHook<'a> = &'a dyn Fn(&WriteEvent) -> Result<(), Errno>;
 
-/// How [`write_stamp_file_with`] writes.
+/// How [`write_file_with`] writes.
 #[derive(Clone, Copy)]
 pub struct WriteOptions<'a> {
     /// Try `O_TMPFILE` first (default `true`); `false` goes straight to the
     /// named-temporary fallback.
     pub anonymous_temp: bool,
+    /// The new file's permission bits before the umask: `0o666` (the
+    /// stamp, like Python's `open(..., "w")`) unless set; receipts use
+    /// `0o600`, like the `tempfile` file the reference renames into place.
+    pub file_mode: u32,
     /// Called after every step. Returning an error makes that step fail
     /// with it, as if the system call had (except for the best-effort
     /// [`WriteEvent::StaleRemoved`]): tests use this to prove that the
@@ -69,6 +73,7 @@ impl Default for WriteOptions<'_> {
     fn default() -> Self {
         WriteOptions {
             anonymous_temp: true,
+            file_mode: 0o666,
             hook: None,
         }
     }
@@ -78,6 +83,7 @@ impl fmt::Debug for WriteOptions<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WriteOptions")
             .field("anonymous_temp", &self.anonymous_temp)
+            .field("file_mode", &format_args!("{:#o}", self.file_mode))
             .field("hook", &self.hook.map(|_| "Fn"))
             .finish()
     }
@@ -112,7 +118,7 @@ pub enum WriteStep {
 /// the step is [`WriteStep::SyncDirectory`] (then the new stamp is in place
 /// but possibly not yet durable); no temporary file is left behind.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StampWriteError {
+pub struct WriteError {
     /// The path the failing operation was about: the directory for directory
     /// steps, the stamp path otherwise.
     pub path: PathBuf,
@@ -122,7 +128,7 @@ pub struct StampWriteError {
     pub errno: Errno,
 }
 
-impl fmt::Display for StampWriteError {
+impl fmt::Display for WriteError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let p = self.path.display();
         match self.step {
@@ -144,12 +150,13 @@ impl fmt::Display for StampWriteError {
     }
 }
 
-impl std::error::Error for StampWriteError {}
+impl std::error::Error for WriteError {}
 
-/// Atomically and durably replaces the stamp at `path` with `contents`,
+/// Atomically and durably replaces the file at `path` (a stamp or a receipt)
+/// with `contents`,
 /// creating missing parent directories (mode `0o777` minus umask, like
-/// `Path.mkdir(parents=True, exist_ok=True)`). The file gets mode `0o666`
-/// minus umask.
+/// `Path.mkdir(parents=True, exist_ok=True)`). The file gets
+/// [`WriteOptions::file_mode`] (`0o666` unless set) minus umask.
 ///
 /// # Why it is done this way
 ///
@@ -196,25 +203,25 @@ impl std::error::Error for StampWriteError {}
 /// # Example
 ///
 /// ```
-/// use setup_stamp::stamp::{write_stamp_file, remove_stamp_file};
+/// use setup_stamp::safe_file::{write_file, remove_file};
 /// let path = std::env::temp_dir()
 ///     .join(format!("setup-stamp-doc-write-{}", std::process::id()))
 ///     .join("setup.stamp");
-/// write_stamp_file(&path, b"{}").unwrap();
+/// write_file(&path, b"{}").unwrap();
 /// assert_eq!(std::fs::read(&path).unwrap(), b"{}");
-/// assert_eq!(remove_stamp_file(&path), Ok(true));
+/// assert_eq!(remove_file(&path), Ok(true));
 /// # std::fs::remove_dir(path.parent().unwrap()).unwrap();
 /// ```
-pub fn write_stamp_file(path: &Path, contents: &[u8]) -> Result<(), StampWriteError> {
-    write_stamp_file_with(path, contents, &WriteOptions::default())
+pub fn write_file(path: &Path, contents: &[u8]) -> Result<(), WriteError> {
+    write_file_with(path, contents, &WriteOptions::default())
 }
 
-/// [`write_stamp_file`] with explicit [`WriteOptions`].
-pub fn write_stamp_file_with(
+/// [`write_file`] with explicit [`WriteOptions`].
+pub fn write_file_with(
     path: &Path,
     contents: &[u8],
     options: &WriteOptions<'_>,
-) -> Result<(), StampWriteError> {
+) -> Result<(), WriteError> {
     let w = Writer { path, options };
     let Some(file_name) = path.file_name() else {
         return Err(w.err(path, WriteStep::NoFileName, Errno::EINVAL));
@@ -280,8 +287,8 @@ struct Writer<'p, 'o> {
 }
 
 impl Writer<'_, '_> {
-    fn err(&self, path: &Path, step: WriteStep, errno: Errno) -> StampWriteError {
-        StampWriteError {
+    fn err(&self, path: &Path, step: WriteStep, errno: Errno) -> WriteError {
+        WriteError {
             path: path.to_owned(),
             step,
             errno,
@@ -296,7 +303,7 @@ impl Writer<'_, '_> {
     }
 
     /// `Path.mkdir(parents=True, exist_ok=True)`, recording what it created.
-    fn make_dirs(&self, dir: &Path, created: &mut Vec<PathBuf>) -> Result<(), StampWriteError> {
+    fn make_dirs(&self, dir: &Path, created: &mut Vec<PathBuf>) -> Result<(), WriteError> {
         if is_dir(dir) {
             return Ok(());
         }
@@ -330,7 +337,7 @@ impl Writer<'_, '_> {
         dir: &Path,
         file_name: &OsStr,
         contents: &[u8],
-    ) -> Result<(Flock<OwnedFd>, OsString), StampWriteError> {
+    ) -> Result<(Flock<OwnedFd>, OsString), WriteError> {
         if self.options.anonymous_temp {
             if let Some(done) = self.try_anonymous(dirfd, dir, file_name, contents)? {
                 return Ok(done);
@@ -346,9 +353,14 @@ impl Writer<'_, '_> {
         dir: &Path,
         file_name: &OsStr,
         contents: &[u8],
-    ) -> Result<Option<(Flock<OwnedFd>, OsString)>, StampWriteError> {
+    ) -> Result<Option<(Flock<OwnedFd>, OsString)>, WriteError> {
         let flags = OFlag::O_TMPFILE | OFlag::O_WRONLY | OFlag::O_CLOEXEC;
-        let fd = match openat(dirfd, ".", flags, Mode::from_bits_truncate(0o666)) {
+        let fd = match openat(
+            dirfd,
+            ".",
+            flags,
+            Mode::from_bits_truncate(self.options.file_mode & 0o7777),
+        ) {
             Ok(fd) => fd,
             Err(Errno::EOPNOTSUPP | Errno::EISDIR | Errno::EINVAL) => return Ok(None),
             Err(e) => return Err(self.err(dir, WriteStep::CreateTemporary, e)),
@@ -398,7 +410,7 @@ impl Writer<'_, '_> {
         dir: &Path,
         file_name: &OsStr,
         contents: &[u8],
-    ) -> Result<(Flock<OwnedFd>, OsString), StampWriteError> {
+    ) -> Result<(Flock<OwnedFd>, OsString), WriteError> {
         let flags = OFlag::O_WRONLY
             | OFlag::O_CREAT
             | OFlag::O_EXCL
@@ -411,7 +423,7 @@ impl Writer<'_, '_> {
                 dirfd,
                 name.as_os_str(),
                 flags,
-                Mode::from_bits_truncate(0o666),
+                Mode::from_bits_truncate(self.options.file_mode & 0o7777),
             ) {
                 Ok(fd) => fd,
                 Err(Errno::EEXIST) => continue,
@@ -460,7 +472,7 @@ impl Writer<'_, '_> {
         Err(self.err(dir, WriteStep::CreateTemporary, Errno::EEXIST))
     }
 
-    fn lock(&self, fd: OwnedFd, arg: FlockArg) -> Result<Flock<OwnedFd>, StampWriteError> {
+    fn lock(&self, fd: OwnedFd, arg: FlockArg) -> Result<Flock<OwnedFd>, WriteError> {
         let lock =
             Flock::lock(fd, arg).map_err(|(_, e)| self.err(self.path, WriteStep::Lock, e))?;
         self.event(WriteEvent::TempLocked)
@@ -469,7 +481,7 @@ impl Writer<'_, '_> {
     }
 
     /// Writes all of `contents` and syncs it.
-    fn fill(&self, fd: &Flock<OwnedFd>, contents: &[u8]) -> Result<(), StampWriteError> {
+    fn fill(&self, fd: &Flock<OwnedFd>, contents: &[u8]) -> Result<(), WriteError> {
         let mut rest = contents;
         while !rest.is_empty() {
             match nix::unistd::write(&**fd, rest) {
@@ -600,7 +612,7 @@ mod tests {
 
     #[test]
     fn error_messages_name_path_and_cause() {
-        let e = StampWriteError {
+        let e = WriteError {
             path: "/x/setup.stamp".into(),
             step: WriteStep::Replace,
             errno: Errno::EISDIR,
