@@ -209,6 +209,7 @@ fn main() -> ExitCode {
         };
         let options = WriteOptions {
             anonymous_temp: args.method == Method::Anonymous,
+            file_mode: 0o666,
             hook: Some(&hook),
         };
         record(status.as_ref(), seq, 1);

@@ -143,6 +143,7 @@ fn full_disk_fails_clearly_and_keeps_the_previous_stamp() {
     for anonymous in [true, false] {
         let options = WriteOptions {
             anonymous_temp: anonymous,
+            file_mode: 0o666,
             hook: None,
         };
         let err = write_stamp_file_with(&path, stamp_body(1, 0).as_bytes(), &options)
@@ -182,6 +183,7 @@ fn no_free_inodes_fails_clearly_and_keeps_the_previous_stamp() {
     for anonymous in [true, false] {
         let options = WriteOptions {
             anonymous_temp: anonymous,
+            file_mode: 0o666,
             hook: None,
         };
         let err = write_stamp_file_with(&path, b"{}", &options)

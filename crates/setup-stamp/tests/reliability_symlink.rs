@@ -36,6 +36,7 @@ fn temporary_names_are_unique_and_unpredictable() {
     for anonymous in [true, false] {
         let options = WriteOptions {
             anonymous_temp: anonymous,
+            file_mode: 0o666,
             hook: Some(&hook),
         };
         for seq in 0..1000 {
@@ -108,6 +109,7 @@ fn an_attacker_racing_the_writer_cannot_redirect_a_write() {
     for anonymous in [true, false] {
         let options = WriteOptions {
             anonymous_temp: anonymous,
+            file_mode: 0o666,
             hook: None,
         };
         for seq in 0..150 {

@@ -423,6 +423,7 @@ fn concurrent_writers_never_disturb_each_other() {
                     let body = format!("writer {i}");
                     let options = WriteOptions {
                         anonymous_temp: anonymous,
+                        file_mode: 0o666,
                         hook: None,
                     };
                     for _ in 0..25 {
@@ -451,6 +452,7 @@ fn fallback_named_temporary_round_trip() {
     };
     let options = WriteOptions {
         anonymous_temp: false,
+        file_mode: 0o666,
         hook: Some(&hook),
     };
     write_stamp_file_with(&path, GOOD, &options).unwrap();
@@ -481,6 +483,7 @@ fn recorded_steps(anonymous: bool) -> Vec<WriteEvent> {
     };
     let options = WriteOptions {
         anonymous_temp: anonymous,
+        file_mode: 0o666,
         hook: Some(&hook),
     };
     write_stamp_file_with(&path, GOOD, &options).unwrap();
@@ -558,6 +561,7 @@ fn a_failure_at_any_step_keeps_the_old_stamp_and_no_temporary() {
             };
             let options = WriteOptions {
                 anonymous_temp: anonymous,
+                file_mode: 0o666,
                 hook: Some(&hook),
             };
             let err = write_stamp_file_with(&path, b"new", &options).unwrap_err();
@@ -593,6 +597,7 @@ fn planted_reference_temp_symlink_is_never_touched() {
     for anonymous in [true, false] {
         let options = WriteOptions {
             anonymous_temp: anonymous,
+            file_mode: 0o666,
             hook: None,
         };
         write_stamp_file_with(&path, GOOD, &options).unwrap();
@@ -665,6 +670,7 @@ fn directory_at_stamp_path_is_an_error() {
     for anonymous in [true, false] {
         let options = WriteOptions {
             anonymous_temp: anonymous,
+            file_mode: 0o666,
             hook: None,
         };
         let err = write_stamp_file_with(&path, GOOD, &options).unwrap_err();
