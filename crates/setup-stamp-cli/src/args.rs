@@ -20,7 +20,8 @@ Examples:
   setup-stamp --python ~/.venvs/terok check
   setup-stamp --sys-path /opt/site-packages versions
   setup-stamp write                      # after a successful `terok setup`
-  setup-stamp path                       # where the stamp lives";
+  setup-stamp path                       # where the stamp lives
+  setup-stamp receipts                   # terok-sandbox 0.6+: per-owner receipts";
 
 /// Is `terok setup` needed? Compares the setup stamp with the installed
 /// package versions, exactly as terok_sandbox.setup_stamp does.
@@ -104,6 +105,46 @@ Examples:
         /// Print one JSON object.
         #[arg(long)]
         json: bool,
+    },
+    /// Check, write or clear one owner's setup receipt (terok_util.setup).
+    Receipt {
+        /// What to do with the receipt.
+        #[command(subcommand)]
+        action: crate::receipt::ReceiptAction,
+    },
+    /// Check the setup receipt of every terok package installed in the
+    /// environment (terok-sandbox 0.6.0 and later).
+    #[command(after_help = "\
+Inputs that only terok's own code can compute are taken as recorded and
+marked \"not verified here\"; the rest is checked as terok_util does.
+Exit codes: 0 ready; 3 missing, stale or invalid; 4 downgrade; 1 error.
+
+Examples:
+  setup-stamp receipts
+  setup-stamp --python ~/.local/share/pipx/venvs/terok receipts --json")]
+    Receipts {
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Hold the setup lock while a command runs (exit 1 if it is busy).
+    #[command(after_help = "\
+The command's exit code is passed on. Inside it, `setup-stamp receipt
+write|clear` do not take the lock again.
+
+Example:
+  setup-stamp lock -- terok setup")]
+    Lock {
+        #[command(flatten)]
+        lock: crate::receipt::LockOptions,
+        /// The command and its arguments.
+        #[arg(
+            required = true,
+            trailing_var_arg = true,
+            allow_hyphen_values = true,
+            value_name = "CMD"
+        )]
+        command: Vec<std::ffi::OsString>,
     },
 }
 

@@ -5,6 +5,7 @@
 //! stamp; 4 downgrade; 1 when no verdict could be reached; 2 usage errors.
 
 mod args;
+mod receipt;
 mod render;
 
 use std::io::Write;
@@ -67,6 +68,15 @@ fn write_path_line(
 type CliResult = Result<u8, Box<dyn std::error::Error>>;
 
 fn run(cli: &Cli, style: render::Style) -> CliResult {
+    // The receipt and lock commands need no Python environment.
+    match &cli.command {
+        Command::Receipt { action } => {
+            let mut out = Output(std::io::stdout().lock());
+            return receipt::run_receipt(action, &mut out);
+        }
+        Command::Lock { lock, command } => return receipt::run_lock(lock, command),
+        _ => {}
+    }
     let env = cli.environment()?;
     let stamp = cli.setup_stamp(&env);
     if cli.verbose && !matches!(cli.command, Command::Env { .. }) {
@@ -76,10 +86,25 @@ fn run(cli: &Cli, style: render::Style) -> CliResult {
     match &cli.command {
         Command::Check { json } => {
             let check = stamp.check()?;
+            // Only off the fast path: is this an install whose terok-sandbox
+            // has moved on to per-owner receipts?
+            let superseded = if check.report.verdict == setup_stamp::SetupVerdict::FirstRun
+                && stamp.ecosystem == setup_stamp::Ecosystem::terok()
+            {
+                receipt::sandbox_uses_receipts(
+                    &stamp.find_distributions()?,
+                    &stamp.ecosystem.tracked_packages,
+                )
+            } else {
+                None
+            };
             if *json {
-                writeln!(out, "{}", render::check_json(&check))?;
+                writeln!(out, "{}", render::check_json(&check, superseded.as_deref()))?;
             } else {
                 write!(out, "{}", render::check_human(&check, style))?;
+                if let Some(version) = &superseded {
+                    write!(out, "{}", render::superseded_note(version))?;
+                }
             }
             Ok(check.report.verdict.exit_code())
         }
@@ -121,6 +146,20 @@ fn run(cli: &Cli, style: render::Style) -> CliResult {
             }
             Ok(0)
         }
+        Command::Receipts { json } => {
+            let found = stamp.find_distributions()?;
+            let report = receipt::receipts_report(&env, &found, &stamp.ecosystem.tracked_packages)?;
+            if *json {
+                writeln!(out, "{}", receipt::receipts_json(&report))?;
+            } else {
+                write!(out, "{}", receipt::receipts_human(&report))?;
+            }
+            if report.owners.iter().any(|o| o.check.is_err()) || !report.no_version.is_empty() {
+                return Ok(1);
+            }
+            Ok(report.status().exit_code())
+        }
+        Command::Receipt { .. } | Command::Lock { .. } => Ok(0),
         Command::Env { json } => {
             let found = stamp.find_distributions()?;
             if *json {

@@ -16,7 +16,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::environment::{cache_dir, path_to_pystring, HostEnv, QueryFailure, QUERY_TIMEOUT};
+use crate::environment::{
+    cache_dir, parse_shebang, path_to_pystring, which, DiscoveryRule, Environment, HostEnv,
+    Launcher, QueryFailure, QUERY_TIMEOUT,
+};
 use crate::location::pathlib::PurePath;
 use crate::pyjson::{self, PyString, Value};
 
@@ -77,6 +80,47 @@ pub fn format_python_identity(
 pub fn python_identity_of(executable: &Path, version: &str) -> String {
     let identity = file_identity(executable);
     format_python_identity(executable.as_os_str().as_bytes(), version, identity)
+}
+
+/// The `sys.executable` that terok's own commands run with in `env`: the
+/// launcher interpreter of the first of `scripts` found in the virtual
+/// environment's `bin` (or of the console script discovery followed), else
+/// the environment's interpreter. `terok setup` records this interpreter's
+/// identity, so this is the one to compare with.
+///
+/// A launcher that names the interpreter directly (`#!/venv/bin/python3.12`,
+/// pip's `/bin/sh` trampoline) gives that path as written; `#!/usr/bin/env
+/// python3` gives the program found on `PATH`.
+pub fn console_python(env: &Environment, scripts: &[&str]) -> Option<PathBuf> {
+    let mut candidates: Vec<PathBuf> = Vec::new();
+    if let DiscoveryRule::ConsoleScript { script, .. } = &env.rule {
+        candidates.push(script.clone());
+    }
+    if let Some(venv) = &env.virtual_env {
+        candidates.extend(scripts.iter().map(|name| venv.join("bin").join(name)));
+    }
+    for script in candidates {
+        let Some(head) = read_head(&script) else {
+            continue;
+        };
+        match parse_shebang(&head) {
+            Ok(Launcher::Direct { interpreter, .. }) => return Some(interpreter),
+            Ok(Launcher::Env { program, .. }) => {
+                if let Some(found) = which(&program, &HostEnv::from_process(), &[]) {
+                    return Some(found);
+                }
+            }
+            Err(_) => {}
+        }
+    }
+    env.interpreter.clone()
+}
+
+fn read_head(path: &Path) -> Option<Vec<u8>> {
+    let mut file = std::fs::File::open(path).ok()?;
+    let mut head = Vec::new();
+    file.by_ref().take(4096).read_to_end(&mut head).ok()?;
+    Some(head)
 }
 
 const MAGIC: &str = "setup-stamp sys.version cache 1";

@@ -45,8 +45,8 @@ pub use format::{
     StoredReceipt, BAD_FORMAT, BAD_VERSION, CHANGED, MISSING, RECEIPT_COMPONENT, UNREADABLE,
 };
 pub use identity::{
-    file_identity, format_python_identity, interpreter_sys_version, python_identity_of,
-    FileIdentity, VersionSource,
+    console_python, file_identity, format_python_identity, interpreter_sys_version,
+    python_identity_of, FileIdentity, VersionSource,
 };
 pub use lock::{setup_lock_path, LockError, SetupLock, SETUP_BUSY, SETUP_LOCK_NAME};
 pub use status::{
