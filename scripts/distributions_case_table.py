@@ -11,6 +11,9 @@ table is read off CPython 3.12 itself by probing:
   case-ignorable;
 - ("ΑΣ" + c + "a").lower() keeps 'σ' when c is case-ignorable or cased.
 
+The generated file holds the table and its type, SigmaClass, and imports
+nothing; the name normalisation (distributions/name.rs) uses them.
+
     python3.12 -I -S scripts/distributions_case_table.py \
         > crates/setup-stamp/src/distributions/py312_case.rs
 """
@@ -49,7 +52,16 @@ print("//! For the final-sigma rule of `str.lower()`: code points that are")
 print("//! case-ignorable, and code points that are cased but not case-ignorable")
 print("//! (CPython 3.12, Unicode 15.0). Sorted, non-overlapping ranges.")
 print()
-print("use super::name::SigmaClass::{self, Cased, Ignorable};")
+print("use SigmaClass::{Cased, Ignorable};")
+print()
+print("/// How a character takes part in the final-sigma rule.")
+print("#[derive(Debug, Clone, Copy, PartialEq, Eq)]")
+print("pub(crate) enum SigmaClass {")
+print("    /// Cased and not case-ignorable.")
+print("    Cased,")
+print("    /// Case-ignorable: skipped when looking for the neighbouring letters.")
+print("    Ignorable,")
+print("}")
 print()
 print("/// `(first, last, class)` ranges; code points not listed are neither.")
 print("#[rustfmt::skip]")

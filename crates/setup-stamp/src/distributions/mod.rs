@@ -45,9 +45,12 @@
 //! deflate), others are an error; archives the crate rejects but Python
 //! accepts (or the reverse) are skipped (or searched).
 
+mod archive;
+mod listing;
 mod metadata;
 mod name;
 mod py312_case;
+mod read;
 mod search;
 
 use std::fmt;
@@ -57,9 +60,10 @@ use std::path::{Path, PathBuf};
 pub use metadata::version_from_metadata;
 pub use name::{legacy_normalize, normalize};
 
+pub(crate) use listing::pth_names;
 use name::Prepared;
-pub(crate) use search::pth_names;
-use search::{read_version, scan_entry, Location};
+use read::read_version;
+use search::{scan_entry, Location};
 
 /// A distribution found for one queried name.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,6 +5,10 @@
 //! context-sensitive final sigma rule). Rust's `str::to_lowercase` implements
 //! the same rules; the Unicode versions may differ (CPython 3.12: Unicode
 //! 15.0), which only matters for letters added in later Unicode versions.
+//! The final-sigma context uses CPython 3.12's own properties, generated into
+//! `py312_case.rs`.
+
+use super::py312_case::{SigmaClass, SIGMA_CLASSES};
 
 /// The two keys a query is looked up under.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,25 +75,18 @@ const NOT_LOWERED_BY_PYTHON: &[(char, char)] = &[
     ('\u{16EA0}', '\u{16EB8}'),
 ];
 
+/// Whether `c` is one of [`NOT_LOWERED_BY_PYTHON`].
 fn not_lowered_by_python(c: char) -> bool {
     NOT_LOWERED_BY_PYTHON
         .iter()
         .any(|&(lo, hi)| (lo..=hi).contains(&c))
 }
 
-/// How a character takes part in the final-sigma rule (CPython 3.12's
-/// Unicode 15.0 properties; see `py312_case.rs`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum SigmaClass {
-    /// Cased and not case-ignorable.
-    Cased,
-    /// Case-ignorable: skipped when looking for the neighbouring letters.
-    Ignorable,
-}
-
+/// How `c` takes part in the final-sigma rule, by CPython 3.12's Unicode 15.0
+/// properties ([`SIGMA_CLASSES`]); `None` when neither cased nor case-ignorable.
 fn sigma_class(c: char) -> Option<SigmaClass> {
     let cp = u32::from(c);
-    let table = super::py312_case::SIGMA_CLASSES;
+    let table = SIGMA_CLASSES;
     let i = table.partition_point(|&(_, hi, _)| hi < cp);
     table
         .get(i)

@@ -4,7 +4,16 @@
 //! case-ignorable, and code points that are cased but not case-ignorable
 //! (CPython 3.12, Unicode 15.0). Sorted, non-overlapping ranges.
 
-use super::name::SigmaClass::{self, Cased, Ignorable};
+use SigmaClass::{Cased, Ignorable};
+
+/// How a character takes part in the final-sigma rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SigmaClass {
+    /// Cased and not case-ignorable.
+    Cased,
+    /// Case-ignorable: skipped when looking for the neighbouring letters.
+    Ignorable,
+}
 
 /// `(first, last, class)` ranges; code points not listed are neither.
 #[rustfmt::skip]
