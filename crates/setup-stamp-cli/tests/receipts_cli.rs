@@ -1,0 +1,533 @@
+//! End-to-end tests of the receipt commands: `receipt check|write|clear`,
+//! `receipts`, `lock -- CMD`, and `check`'s note for an install whose
+//! terok-sandbox moved to receipts.
+//!
+//! Every run has a cleared environment with `HOME`, `XDG_DATA_HOME` and
+//! `TEROK_ROOT` in a temporary directory; lock tests name their lock file
+//! with `--lock-file`, so nothing touches `/var/lib/terok` even as root.
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_setup-stamp");
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+struct Lab {
+    dir: tempfile::TempDir,
+}
+
+impl Lab {
+    fn new() -> Lab {
+        Lab {
+            dir: tempfile::tempdir().expect("tempdir"),
+        }
+    }
+
+    fn p(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(BIN);
+        cmd.args(args)
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .env("HOME", self.p("home"))
+            .env("XDG_DATA_HOME", self.p("data"))
+            .env("XDG_CACHE_HOME", self.p("cache"))
+            .env("TEROK_ROOT", self.p("root"))
+            .current_dir(self.dir.path())
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        let out = self.cmd(args).output().expect("run setup-stamp");
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    fn json(&self, args: &[&str]) -> (i32, Value) {
+        let run = self.run(args);
+        let value = serde_json::from_str(&run.stdout)
+            .unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {}{}", run.stdout, run.stderr));
+        (run.code, value)
+    }
+}
+
+fn receipt_args<'a>(
+    action: &'a str,
+    path: &'a str,
+    version: &'a str,
+    extra: &[&'a str],
+) -> Vec<&'a str> {
+    let mut args = vec![
+        "receipt",
+        action,
+        "--path",
+        path,
+        "--owner",
+        "acme",
+        "--version",
+        version,
+    ];
+    args.extend_from_slice(extra);
+    args
+}
+
+#[test]
+fn check_gives_every_status_with_its_exit_code() {
+    let lab = Lab::new();
+    let path = lab.p("state/setup.json");
+    let path = path.to_str().expect("utf-8");
+    let lock = lab.p("lock/setup.lock");
+    let lock = lock.to_str().expect("utf-8");
+    let check = |version: &str, extra: &[&str]| {
+        let mut args = receipt_args("check", path, version, extra);
+        args.push("--json");
+        lab.json(&args)
+    };
+    let (code, missing) = check("1.0", &[]);
+    assert_eq!(code, 3);
+    assert_eq!(missing["status"], "missing");
+    assert_eq!(missing["diagnostic"], "Setup receipt is missing");
+
+    let w = lab.run(&receipt_args(
+        "write",
+        path,
+        "1.0",
+        &["--input", "k=v=w", "--lock-file", lock],
+    ));
+    assert_eq!((w.code, w.stderr.as_str()), (0, ""), "{}", w.stdout);
+
+    let (code, ready) = check("1.0.0", &["--input", "k=v=w"]);
+    assert_eq!(code, 0);
+    assert_eq!(ready["status"], "ready");
+    // serde_json's map sorts keys: check the order on the text itself.
+    let text = lab.run(&receipt_args(
+        "check",
+        path,
+        "1.0",
+        &["--input", "k=v=w", "--json"],
+    ));
+    assert_eq!(
+        text.stdout,
+        "{\"owner\": \"acme\", \"component\": \"receipt\", \"status\": \"ready\", \"diagnostic\": \"\"}\n"
+    );
+    assert_eq!(ready["component"], "receipt");
+    assert_eq!(ready["diagnostic"], "");
+
+    let (code, stale) = check("1.0", &["--input", "k=other"]);
+    assert_eq!((code, stale["status"].as_str()), (3, Some("stale")));
+    assert_eq!(stale["diagnostic"], "Setup version or inputs changed");
+
+    let (code, down) = check("0.9RC1", &["--input", "k=v=w"]);
+    assert_eq!((code, down["status"].as_str()), (4, Some("downgrade")));
+    assert_eq!(
+        down["diagnostic"],
+        "Setup belongs to newer acme 1.0; running 0.9rc1"
+    );
+
+    let human = lab.run(&receipt_args("check", path, "0.9", &[]));
+    assert_eq!(human.code, 4);
+    assert_eq!(
+        human.stdout,
+        "downgrade: Setup belongs to newer acme 1.0; running 0.9\n"
+    );
+
+    fs::write(lab.p("state/setup.json"), b"{\"owner\": \"acme\"").expect("write");
+    let (code, invalid) = check("1.0", &[]);
+    assert_eq!(
+        (code, invalid["diagnostic"].as_str()),
+        (3, Some("Setup receipt cannot be read"))
+    );
+
+    // Where the reference raises (a 4,301-digit number), there is no status.
+    fs::write(
+        lab.p("state/setup.json"),
+        b"{\"owner\": \"acme\", \"version\": \"1.0\", \"inputs\": {}}",
+    )
+    .expect("write");
+    let huge = "1".repeat(4301);
+    let r = lab.run(&receipt_args("check", path, &huge, &[]));
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(r.stderr.contains("4301-digit"), "{}", r.stderr);
+}
+
+#[test]
+fn write_is_exact_private_and_refuses_a_downgrade() {
+    let lab = Lab::new();
+    let path = lab.p("setup.json");
+    let path_s = path.to_str().expect("utf-8");
+    let lock = lab.p("setup.lock");
+    let lock = lock.to_str().expect("utf-8");
+    let w = lab.run(&receipt_args(
+        "write",
+        path_s,
+        "2.0",
+        &[
+            "--input",
+            "z=é",
+            "--input",
+            "a=1",
+            "--input",
+            "a=2",
+            "--lock-file",
+            lock,
+        ],
+    ));
+    assert_eq!(w.code, 0, "{}", w.stderr);
+    assert_eq!(
+        fs::read_to_string(&path).expect("read"),
+        "{\"inputs\": {\"a\": \"2\", \"z\": \"\\u00e9\"}, \"owner\": \"acme\", \"version\": \"2.0\"}\n"
+    );
+    let mode = fs::metadata(&path).expect("stat").permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let before = fs::read(&path).expect("read");
+    for action in ["write", "clear"] {
+        let r = lab.run(&receipt_args(action, path_s, "1.0", &["--lock-file", lock]));
+        assert_eq!(r.code, 4, "{action}: {}", r.stderr);
+        assert_eq!(
+            r.stderr,
+            "setup-stamp: acme/receipt: Setup belongs to newer acme 2.0; running 1.0. \
+             Downgrades are not supported.\n"
+        );
+        assert_eq!(
+            fs::read(&path).expect("read"),
+            before,
+            "{action} changed the receipt"
+        );
+    }
+    let bad = lab.run(&receipt_args("write", path_s, "1.0_1", &["--no-lock"]));
+    assert_eq!(bad.code, 1);
+    assert!(
+        bad.stderr.contains("Invalid version: '1.0_1'"),
+        "{}",
+        bad.stderr
+    );
+    let cleared = lab.run(&receipt_args(
+        "clear",
+        path_s,
+        "2.0",
+        &["--lock-file", lock],
+    ));
+    assert_eq!(
+        (cleared.code, cleared.stdout.starts_with("removed ")),
+        (0, true)
+    );
+    let again = lab.run(&receipt_args(
+        "clear",
+        path_s,
+        "2.0",
+        &["--lock-file", lock],
+    ));
+    assert_eq!(
+        (again.code, again.stdout.starts_with("no receipt at ")),
+        (0, true)
+    );
+    fs::create_dir(&path).expect("mkdir");
+    let dir = lab.run(&receipt_args("clear", path_s, "2.0", &["--no-lock"]));
+    assert_eq!(dir.code, 1);
+    assert!(dir.stderr.contains("EISDIR"), "{}", dir.stderr);
+}
+
+#[test]
+fn a_fifo_at_the_path_is_invalid_at_once() {
+    let lab = Lab::new();
+    let fifo = lab.p("setup.json");
+    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o644)).expect("mkfifo");
+    let mut child = lab
+        .cmd(&receipt_args(
+            "check",
+            fifo.to_str().expect("utf-8"),
+            "1.0",
+            &["--json"],
+        ))
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let start = Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        if start.elapsed() > Duration::from_secs(10) {
+            let _ = child.kill();
+            panic!("check blocked on a FIFO");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let out = child.wait_with_output().expect("output");
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["diagnostic"], "Setup receipt cannot be read");
+}
+
+#[test]
+fn the_lock_excludes_others_but_not_its_own_command() {
+    let lab = Lab::new();
+    let lock = lab.p("locks/setup.lock");
+    let lock_s = lock.to_str().expect("utf-8");
+    let receipt = lab.p("setup.json");
+    let receipt_s = receipt.to_str().expect("utf-8");
+    let started = lab.p("started");
+    let mut holder = lab
+        .cmd(&[
+            "lock",
+            "--lock-file",
+            lock_s,
+            "--",
+            "sh",
+            "-c",
+            "touch \"$1\"; sleep 30",
+            "sh",
+            started.to_str().expect("utf-8"),
+        ])
+        .spawn()
+        .expect("spawn holder");
+    let start = Instant::now();
+    while !started.exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the holder never started"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let busy = lab.run(&receipt_args(
+        "write",
+        receipt_s,
+        "1.0",
+        &["--lock-file", lock_s],
+    ));
+    assert_eq!(busy.code, 1);
+    assert_eq!(
+        busy.stderr,
+        "setup-stamp: error: Another setup operation is already running. Retry after it finishes.\n"
+    );
+    assert!(!receipt.exists());
+    let second = lab.run(&["lock", "--lock-file", lock_s, "--", "true"]);
+    assert_eq!(second.code, 1);
+    let unlocked = lab.run(&receipt_args("write", receipt_s, "1.0", &["--no-lock"]));
+    assert_eq!(unlocked.code, 0, "{}", unlocked.stderr);
+    let _ = holder.kill();
+    let _ = holder.wait();
+
+    // Inside `lock`, the receipt commands use the held lock.
+    let nested = lab.run(&[
+        "lock",
+        "--lock-file",
+        lock_s,
+        "--",
+        BIN,
+        "receipt",
+        "write",
+        "--path",
+        receipt_s,
+        "--owner",
+        "acme",
+        "--version",
+        "1.1",
+        "--lock-file",
+        lock_s,
+    ]);
+    assert_eq!(nested.code, 0, "{}", nested.stderr);
+    assert!(fs::read_to_string(&receipt)
+        .expect("read")
+        .contains("\"1.1\""));
+    let mode = fs::metadata(&lock).expect("lock file").permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+}
+
+#[test]
+fn lock_passes_the_command_status_on() {
+    let lab = Lab::new();
+    let lock = lab.p("setup.lock");
+    let lock = lock.to_str().expect("utf-8");
+    assert_eq!(
+        lab.run(&["lock", "--lock-file", lock, "--", "sh", "-c", "exit 7"])
+            .code,
+        7
+    );
+    assert_eq!(
+        lab.run(&[
+            "lock",
+            "--lock-file",
+            lock,
+            "--",
+            "sh",
+            "-c",
+            "kill -TERM $$"
+        ])
+        .code,
+        143
+    );
+    let missing = lab.run(&["lock", "--lock-file", lock, "--", "/nonexistent/cmd"]);
+    assert_eq!(missing.code, 127);
+    assert!(
+        missing.stderr.contains("cannot run /nonexistent/cmd"),
+        "{}",
+        missing.stderr
+    );
+    assert_eq!(
+        lab.run(&["lock", "--lock-file", lock]).code,
+        2,
+        "a command is required"
+    );
+}
+
+/// A site-packages with terok 0.9.1 and terok-sandbox 0.6.0 (no
+/// `setup_stamp` module), and terok_util's `host_tools.py`.
+fn receipts_site(lab: &Lab) -> PathBuf {
+    let site = lab.p("site");
+    for (name, version) in [("terok", "0.9.1"), ("terok_sandbox", "0.6.0")] {
+        let info = site.join(format!("{name}-{version}.dist-info"));
+        fs::create_dir_all(&info).expect("mkdir");
+        fs::write(
+            info.join("METADATA"),
+            format!("Name: {name}\nVersion: {version}\n"),
+        )
+        .expect("write");
+        fs::create_dir_all(site.join(name)).expect("mkdir");
+        fs::write(site.join(name).join("__init__.py"), "").expect("write");
+    }
+    fs::create_dir_all(site.join("terok_util")).expect("mkdir");
+    fs::write(site.join("terok_util/__init__.py"), "").expect("write");
+    fs::write(site.join("terok_util/host_tools.py"), "TOOLS = 1\r\n").expect("write");
+    site
+}
+
+#[test]
+fn receipts_checks_each_installed_owner() {
+    let lab = Lab::new();
+    let site = receipts_site(&lab);
+    let site_s = site.to_str().expect("utf-8");
+    let (code, report) = lab.json(&["--sys-path", site_s, "receipts", "--json"]);
+    assert_eq!(code, 3, "{report}");
+    assert_eq!(report["status"], "missing");
+    let owners: Vec<&str> = report["owners"]
+        .as_array()
+        .expect("owners")
+        .iter()
+        .map(|o| o["owner"].as_str().expect("owner"))
+        .collect();
+    assert_eq!(owners, ["terok", "terok-sandbox"]);
+    assert_eq!(
+        report["not_installed"],
+        serde_json::json!(["terok-executor", "terok-shield"])
+    );
+    // sha256 of the universal-newline text "TOOLS = 1\n".
+    let tools = report["host_tools"]
+        .as_str()
+        .expect("host_tools")
+        .to_owned();
+    assert_eq!(tools.len(), 64);
+
+    // Certify both the way terok would, then change what is verified here.
+    let sandbox = lab.p("root/sandbox/setup.json");
+    let terok = lab.p("root/core/setup.json");
+    let python = "[\"/x/bin/python3.12\", \"3.12.1\", [1, 2, 3, 4]]";
+    let host_tools = format!("host_tools={tools}");
+    let python_input = format!("python={python}");
+    let w = lab.run(&[
+        "receipt",
+        "write",
+        "--no-lock",
+        "--path",
+        sandbox.to_str().expect("utf-8"),
+        "--owner",
+        "terok-sandbox",
+        "--version",
+        "0.6.0",
+        "--input",
+        &python_input,
+        "--input",
+        "credentials=/c.db",
+        "--input",
+        &host_tools,
+    ]);
+    assert_eq!(w.code, 0, "{}", w.stderr);
+    let w = lab.run(&[
+        "receipt",
+        "write",
+        "--no-lock",
+        "--path",
+        terok.to_str().expect("utf-8"),
+        "--owner",
+        "terok",
+        "--version",
+        "0.9.1",
+        "--input",
+        "desktop_policy=auto",
+    ]);
+    assert_eq!(w.code, 0, "{}", w.stderr);
+    let (code, report) = lab.json(&["--sys-path", site_s, "receipts", "--json"]);
+    assert_eq!(
+        (code, report["status"].as_str()),
+        (0, Some("ready")),
+        "{report}"
+    );
+    let sandbox_report = &report["owners"][1];
+    assert_eq!(sandbox_report["complete"], false);
+    assert_eq!(
+        sandbox_report["not_verified"],
+        serde_json::json!(["python", "credentials"])
+    );
+    assert_eq!(sandbox_report["inputs"][2]["matches"], true);
+
+    fs::write(site.join("terok_util/host_tools.py"), "TOOLS = 2\n").expect("write");
+    let (code, report) = lab.json(&["--sys-path", site_s, "receipts", "--json"]);
+    assert_eq!(code, 3);
+    assert_eq!(report["owners"][1]["status"], "stale");
+    assert_eq!(report["owners"][1]["inputs"][2]["matches"], false);
+    assert_eq!(report["owners"][0]["status"], "ready");
+    let human = lab.run(&["--sys-path", site_s, "receipts"]);
+    assert!(
+        human.stdout.contains("input host_tools = "),
+        "{}",
+        human.stdout
+    );
+    assert!(
+        human.stdout.contains("[verified, CHANGED"),
+        "{}",
+        human.stdout
+    );
+    assert!(
+        human.stdout.contains("desktop_policy taken as recorded"),
+        "{}",
+        human.stdout
+    );
+}
+
+#[test]
+fn check_says_when_terok_sandbox_uses_receipts() {
+    let lab = Lab::new();
+    let site = receipts_site(&lab);
+    let site_s = site.to_str().expect("utf-8");
+    let human = lab.run(&["--sys-path", site_s, "check"]);
+    assert_eq!(human.code, 3);
+    assert!(
+        human
+            .stdout
+            .contains("terok-sandbox 0.6.0 no longer writes setup.stamp")
+            && human.stdout.contains("setup-stamp receipts"),
+        "{}",
+        human.stdout
+    );
+    let (_, json) = lab.json(&["--sys-path", site_s, "check", "--json"]);
+    assert_eq!(json["superseded_by"], "receipts");
+    // terok-sandbox 0.5 still has the module: no note.
+    fs::write(site.join("terok_sandbox/setup_stamp.py"), "").expect("write");
+    let old = lab.run(&["--sys-path", site_s, "check"]);
+    assert!(!old.stdout.contains("no longer writes"), "{}", old.stdout);
+    let (_, json) = lab.json(&["--sys-path", site_s, "check", "--json"]);
+    assert!(json.get("superseded_by").is_none());
+}
