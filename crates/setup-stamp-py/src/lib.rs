@@ -15,6 +15,7 @@
 
 pub mod convert;
 pub mod core_api;
+pub mod receipt_api;
 
 use std::path::PathBuf;
 
@@ -248,6 +249,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(installed_versions, m)?)?;
     m.add_function(wrap_pyfunction!(read_stamp, m)?)?;
     m.add_function(wrap_pyfunction!(compare_versions, m)?)?;
+    receipt_api::register(m)?;
     m.add(
         "TEROK_TRACKED",
         PyTuple::new(m.py(), core_api::TEROK_TRACKED)?,

@@ -281,8 +281,29 @@ _EXTRAS = frozenset(
 )
 
 
+# ── Setup receipts (setup_stamp.setup, the drop-in for terok_util.setup;
+#    loaded on first use) ────────────────────────────────────────────────
+
+_RECEIPTS = frozenset(
+    {
+        "SetupStatus",
+        "SetupCheck",
+        "SetupReceipt",
+        "SetupRequiredError",
+        "SetupDowngradeError",
+        "setup_status",
+        "setup_lock",
+        "require_no_downgrade",
+        "require_setup",
+        "python_identity",
+    }
+)
+
+
 def __getattr__(name: str):
-    """Load the extras (:func:`check_report`, :class:`SetupStamp`, ...) on first access.
+    """Load the extras (:func:`check_report`, :class:`SetupStamp`, ...) and
+    the receipt API (``setup_stamp.setup``: :class:`SetupReceipt`,
+    ``setup_lock``, ...) on first access.
 
     Keeps ``import setup_stamp`` as cheap as the reference API needs.
     """
@@ -292,12 +313,20 @@ def __getattr__(name: str):
         value = getattr(_extras, name)
         globals()[name] = value
         return value
+    if name in _RECEIPTS or name == "setup":
+        # Not `from . import setup`: its fromlist handling would ask this
+        # very hook for `setup` again before the submodule exists.
+        __import__(f"{__name__}.setup")
+        setup = _sys.modules[f"{__name__}.setup"]
+        value = setup if name == "setup" else getattr(setup, name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__():
-    """The module's names, the lazily loaded extras included."""
-    return sorted(set(globals()) | _EXTRAS)
+    """The module's names, the lazily loaded extras and receipt API included."""
+    return sorted(set(globals()) | _EXTRAS | _RECEIPTS | {"setup"})
 
 
 __all__ = [

@@ -6,6 +6,18 @@ from enum import Enum
 from pathlib import Path
 from typing import Final
 
+from . import setup as setup
+from .setup import SetupCheck as SetupCheck
+from .setup import SetupDowngradeError as SetupDowngradeError
+from .setup import SetupReceipt as SetupReceipt
+from .setup import SetupRequiredError as SetupRequiredError
+from .setup import SetupStatus as SetupStatus
+from .setup import python_identity as python_identity
+from .setup import require_no_downgrade as require_no_downgrade
+from .setup import require_setup as require_setup
+from .setup import setup_lock as setup_lock
+from .setup import setup_status as setup_status
+
 __all__ = ["SetupVerdict", "clear_stamp", "needs_setup", "stamp_path", "write_stamp"]
 
 class SetupVerdict(Enum):
