@@ -531,3 +531,160 @@ fn check_says_when_terok_sandbox_uses_receipts() {
     let (_, json) = lab.json(&["--sys-path", site_s, "check", "--json"]);
     assert!(json.get("superseded_by").is_none());
 }
+
+/// The inputs value of a complete receipt, or a panic with what was found.
+fn complete_receipt_input(bytes: &[u8], context: &str) -> String {
+    let text = std::str::from_utf8(bytes).unwrap_or_else(|_| panic!("{context}: not UTF-8"));
+    assert!(
+        text.ends_with("}\n"),
+        "{context}: incomplete receipt {text:?}"
+    );
+    let value: Value =
+        serde_json::from_str(text).unwrap_or_else(|e| panic!("{context}: {e}: {text:?}"));
+    value["inputs"]["round"]
+        .as_str()
+        .expect("round input")
+        .to_owned()
+}
+
+#[test]
+fn write_killed_at_random_moments_leaves_the_old_or_the_new_receipt() {
+    let lab = Lab::new();
+    let path = lab.p("state/setup.json");
+    let path_s = path.to_str().expect("utf-8");
+    let lock = lab.p("setup.lock");
+    let lock_s = lock.to_str().expect("utf-8");
+    let kills = std::env::var("RELIABILITY_CLI_KILLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(60u64);
+    let mut seed = 0x9E37_79B9_7F4A_7C15_u64 ^ u64::from(std::process::id());
+    let mut changed = 0;
+    let mut last: Option<String> = None;
+    for round in 0..kills {
+        let value = format!("round={}", if round % 2 == 0 { "a" } else { "b" });
+        let mut child = lab
+            .cmd(&receipt_args(
+                "write",
+                path_s,
+                "1.0",
+                &["--input", &value, "--lock-file", lock_s],
+            ))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn");
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        std::thread::sleep(Duration::from_micros(seed % 4000));
+        let _ = child.kill();
+        let _ = child.wait();
+        let now = fs::read(&path).ok();
+        if let Some(bytes) = &now {
+            let input = complete_receipt_input(bytes, &format!("round {round}"));
+            if last.as_deref() != Some(input.as_str()) {
+                changed += 1;
+            }
+            last = Some(input);
+            let (_, check) = lab.json(&receipt_args(
+                "check",
+                path_s,
+                "1.0",
+                &[
+                    "--input",
+                    &format!("round={}", last.as_deref().unwrap_or_default()),
+                    "--json",
+                ],
+            ));
+            assert_eq!(check["status"], "ready", "round {round}");
+        }
+        // Nothing but the receipt: an anonymous temporary never has a name.
+        let names: Vec<String> = fs::read_dir(lab.p("state"))
+            .map(|d| {
+                d.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        assert!(
+            names.iter().all(|n| n == "setup.json"),
+            "round {round}: {names:?}"
+        );
+    }
+    eprintln!(
+        "{kills} kills of `receipt write`: the receipt changed {changed} times, never incomplete"
+    );
+}
+
+#[test]
+fn concurrent_writers_and_readers_never_see_a_partial_receipt() {
+    let lab = Lab::new();
+    let path = lab.p("setup.json");
+    let path_s = path.to_str().expect("utf-8").to_owned();
+    let writers: Vec<_> = (0..4)
+        .map(|i| {
+            let path_s = path_s.clone();
+            std::thread::spawn(move || {
+                for _ in 0..40 {
+                    let status = Command::new(BIN)
+                        .env_clear()
+                        .env("PATH", "/usr/bin:/bin")
+                        .args(["receipt", "write", "--no-lock", "--path", &path_s])
+                        .args(["--owner", "acme", "--version", "1.0"])
+                        .args(["--input", &format!("round=w{i}")])
+                        .stdout(Stdio::null())
+                        .status()
+                        .expect("write");
+                    assert!(status.success());
+                }
+            })
+        })
+        .collect();
+    let mut reads = 0;
+    while writers.iter().any(|w| !w.is_finished()) {
+        if let Ok(bytes) = fs::read(&path) {
+            complete_receipt_input(&bytes, "concurrent read");
+            reads += 1;
+        }
+    }
+    for w in writers {
+        w.join().expect("writer");
+    }
+    assert!(reads > 0);
+    let names: Vec<_> = fs::read_dir(lab.dir.path())
+        .expect("ls")
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert!(
+        !names.iter().any(|n| n.to_string_lossy().ends_with(".tmp")),
+        "temporaries left: {names:?}"
+    );
+}
+
+#[test]
+fn deeply_nested_or_huge_receipts_are_invalid_without_a_crash() {
+    let lab = Lab::new();
+    let path = lab.p("setup.json");
+    let path_s = path.to_str().expect("utf-8");
+    let deep = format!("{}{}", "[".repeat(200_000), "]".repeat(200_000));
+    let nested_inputs = format!(
+        "{{\"owner\": \"acme\", \"version\": \"1.0\", \"inputs\": {{\"k\": {}\"v\"{}}}}}",
+        "[".repeat(5_000),
+        "]".repeat(5_000)
+    );
+    for (what, content) in [
+        ("200,000 levels", deep.into_bytes()),
+        ("nested inputs", nested_inputs.into_bytes()),
+        ("2 MiB", vec![b' '; 2 << 20]),
+    ] {
+        fs::write(&path, &content).expect("write");
+        let (code, check) = lab.json(&receipt_args("check", path_s, "1.0", &["--json"]));
+        assert_eq!(
+            (code, check["status"].as_str()),
+            (3, Some("invalid")),
+            "{what}"
+        );
+    }
+}
