@@ -175,7 +175,7 @@ def test_equal_versions_and_input_order(path) -> None:
 def test_downgrade_with_normalized_versions(path) -> None:
     write_raw(path, raw_receipt(version="v1.0RC1"))
     check = receipt(path, "1.0-1.dev0").check()
-    # 1.0rc1 > 1.0.post1.dev0? No: rc < final < post.
+    # Running 1.0.post1.dev0 is newer than the stored 1.0rc1: stale, not a downgrade.
     assert check.status == SetupStatus.STALE
     check = receipt(path, "0.9").check()
     assert check == SetupCheck(
@@ -595,3 +595,16 @@ def other_process_takes_lock(lock_base: Path) -> str:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return out.stdout.strip()
+
+
+def test_a_path_naming_no_file(tmp_path) -> None:
+    import errno
+
+    (tmp_path / "sub").mkdir()
+    for spelled in (tmp_path / "sub" / "..", tmp_path):
+        with pytest.raises(OSError) as info:
+            receipt(spelled).write()
+        # os.replace onto such a path fails with EBUSY in the reference.
+        assert info.value.errno == errno.EBUSY
+        assert type(info.value) is OSError
+        assert receipt(spelled).check().diagnostic == "Setup receipt cannot be read"

@@ -20,6 +20,7 @@ use setup_stamp::location::{self, SystemHost};
 use setup_stamp::receipt::{
     self, LockError, ReceiptCheckError, ReceiptWriteError, SetupLock, SetupReceipt, SetupStatus,
 };
+use setup_stamp::safe_file::WriteStep;
 use setup_stamp::Error;
 
 use crate::convert::{core_error, os_error};
@@ -73,6 +74,12 @@ fn write_outcome(py: Python<'_>, err: ReceiptWriteError) -> PyResult<Option<(u8,
         ReceiptWriteError::InvalidVersion { .. } => Ok(Some((REFUSED_VERSION, err.to_string()))),
         ReceiptWriteError::Check(e) => Err(check_error(&e)),
         ReceiptWriteError::Version(e) => Err(PyValueError::new_err(version_error_message(&e))),
+        // A path without a file name (`.`, `..`, `/`): the reference's
+        // `os.replace` onto it fails with EBUSY (Linux `rename`), where the
+        // core refuses it up front with EINVAL.
+        ReceiptWriteError::Write(e) if e.step == WriteStep::NoFileName => {
+            Err(os_error(py, nix::errno::Errno::EBUSY as i32, Some(&e.path)))
+        }
         ReceiptWriteError::Write(e) => Err(os_error(py, e.errno as i32, Some(&e.path))),
         ReceiptWriteError::Remove(e) => Err(os_error(py, e.errno as i32, Some(&e.path))),
     }

@@ -24,6 +24,9 @@ as they are.
 Differences from the reference (all on inputs it does not expect):
 
 * ``path`` may also be a ``str`` (the reference needs a ``pathlib.Path``).
+* ``write()`` to a path that names no file (``.``, ``dir/..``) fails with
+  ``EBUSY`` as in the reference, but without first creating a missing
+  parent directory.
 * A receipt path holding a FIFO, a device or a file over 1 MiB is
   ``invalid`` at once (the reference blocks on the FIFO or reads it all);
   JSON nested deeper than Python's recursion limit is ``invalid`` (the
