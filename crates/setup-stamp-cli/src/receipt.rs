@@ -264,6 +264,8 @@ pub struct ReceiptsReport {
     pub not_installed: Vec<TerokOwner>,
     /// Owners installed without a version in their metadata.
     pub no_version: Vec<TerokOwner>,
+    /// Whether the installed terok-util has the receipt module.
+    pub in_use: bool,
 }
 
 impl ReceiptsReport {
@@ -303,6 +305,7 @@ pub fn receipts_report(
         owners: Vec::new(),
         not_installed: Vec::new(),
         no_version: Vec::new(),
+        in_use: receipt::receipts_in_use(&env.search_path),
     };
     for owner in TerokOwner::ALL {
         let dist = names
@@ -400,6 +403,7 @@ pub fn receipts_json(report: &ReceiptsReport) -> String {
     };
     let value = Value::Object(vec![
         (key("status"), opt_text(Some(report.status().as_str()))),
+        (key("receipts_in_use"), Value::Bool(report.in_use)),
         (
             key("interpreter"),
             report
@@ -425,6 +429,11 @@ pub fn receipts_human(report: &ReceiptsReport) -> String {
     let mut out = String::new();
     if report.owners.is_empty() {
         out.push_str("no terok package with a setup receipt is installed\n");
+    } else if !report.in_use {
+        out.push_str(
+            "Note: the installed terok-util has no setup receipts (terok_util/setup.py): \
+             this install uses the setup stamp; run `setup-stamp check`\n",
+        );
     }
     for o in &report.owners {
         let _ = writeln!(

@@ -402,6 +402,7 @@ fn receipts_site(lab: &Lab) -> PathBuf {
     fs::create_dir_all(site.join("terok_util")).expect("mkdir");
     fs::write(site.join("terok_util/__init__.py"), "").expect("write");
     fs::write(site.join("terok_util/host_tools.py"), "TOOLS = 1\r\n").expect("write");
+    fs::write(site.join("terok_util/setup.py"), "").expect("write");
     site
 }
 
@@ -413,6 +414,7 @@ fn receipts_checks_each_installed_owner() {
     let (code, report) = lab.json(&["--sys-path", site_s, "receipts", "--json"]);
     assert_eq!(code, 3, "{report}");
     assert_eq!(report["status"], "missing");
+    assert_eq!(report["receipts_in_use"], true);
     let owners: Vec<&str> = report["owners"]
         .as_array()
         .expect("owners")

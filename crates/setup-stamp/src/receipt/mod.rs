@@ -54,6 +54,6 @@ pub use status::{
     UnknownStatus,
 };
 pub use terok::{
-    check_owner, host_tools_hash, sha256_hex, InputReport, InputSource, KnownInputs, OwnerReport,
-    TerokOwner,
+    check_owner, host_tools_hash, receipts_in_use, sha256_hex, InputReport, InputSource,
+    KnownInputs, OwnerReport, TerokOwner,
 };

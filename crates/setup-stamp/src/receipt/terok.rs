@@ -278,7 +278,17 @@ pub fn check_owner(
 /// # std::fs::remove_dir_all(&dir).unwrap();
 /// ```
 pub fn host_tools_hash(search_path: &[PathBuf]) -> Option<String> {
-    let package = search_path
+    let package = terok_util_package(search_path)?;
+    let bytes = safe_file::read_regular_file(&package.join("host_tools.py"), 16 << 20).ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    Some(sha256_hex(text.as_bytes()))
+}
+
+/// The directory of the `terok_util` package Python would import: the
+/// first search-path entry holding `terok_util/__init__.py`.
+fn terok_util_package(search_path: &[PathBuf]) -> Option<PathBuf> {
+    search_path
         .iter()
         .map(|entry| {
             if entry.as_os_str().is_empty() {
@@ -287,11 +297,19 @@ pub fn host_tools_hash(search_path: &[PathBuf]) -> Option<String> {
                 entry.join("terok_util")
             }
         })
-        .find(|dir| dir.join("__init__.py").is_file())?;
-    let bytes = safe_file::read_regular_file(&package.join("host_tools.py"), 16 << 20).ok()?;
-    let text = String::from_utf8(bytes).ok()?;
-    let text = text.replace("\r\n", "\n").replace('\r', "\n");
-    Some(sha256_hex(text.as_bytes()))
+        .find(|dir| dir.join("__init__.py").is_file())
+}
+
+/// Whether the environment's terok-util has the receipt module
+/// (`terok_util/setup.py`, terok-util 0.4 and later): if not, the installed
+/// terok still uses the aggregate setup stamp.
+///
+/// ```
+/// use setup_stamp::receipt::receipts_in_use;
+/// assert!(!receipts_in_use(&[std::env::temp_dir().join("no-such-site")]));
+/// ```
+pub fn receipts_in_use(search_path: &[PathBuf]) -> bool {
+    terok_util_package(search_path).is_some_and(|dir| dir.join("setup.py").is_file())
 }
 
 /// The sha256 of `bytes`, as lower-case hex (`hashlib.sha256(...).hexdigest()`).
