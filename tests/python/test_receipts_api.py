@@ -597,11 +597,12 @@ def other_process_takes_lock(lock_base: Path) -> str:
     return out.stdout.strip()
 
 
-def test_a_path_naming_no_file(tmp_path) -> None:
+def test_a_path_naming_no_file(tmp_path, monkeypatch) -> None:
     import errno
 
     (tmp_path / "sub").mkdir()
-    for spelled in (tmp_path / "sub" / "..", tmp_path):
+    monkeypatch.chdir(tmp_path / "sub")
+    for spelled in (tmp_path / "sub" / "..", Path("."), Path("")):
         with pytest.raises(OSError) as info:
             receipt(spelled).write()
         # os.replace onto such a path fails with EBUSY in the reference.
