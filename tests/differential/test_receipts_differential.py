@@ -323,6 +323,24 @@ def test_check(kind: str, tmp_path: Path) -> None:
     assert not cli_bad, "cli: " + report(cli_bad)
 
 
+def test_cli_human_output(tmp_path: Path) -> None:
+    """Without ``--json``: the status and the diagnostic, the same exit code."""
+    need_binary()
+    env = cli_env(tmp_path)
+    bad = []
+    scenarios = [sc for sc in CHECKS if sc["kind"] == "status"]
+    for sc in scenarios:
+        path = build(tmp_path / sc["id"], sc["state"])
+        _, status, diagnostic, _ = python_check(T, sc, path)
+        proc = run_cli(["receipt", "check", f"--path={path}", *cli_receipt_args(sc)], env)
+        out = proc.stdout.decode()
+        rc = {"ready": 0, "downgrade": 4}.get(status, 3)
+        if proc.returncode != rc or status not in out or diagnostic not in out:
+            bad.append((sc["id"], status, diagnostic, proc.returncode, out))
+    tally("cli", bad, 0, len(scenarios))
+    assert not bad, report(bad)
+
+
 def test_every_status_and_diagnostic_is_covered(tmp_path: Path) -> None:
     seen = set()
     for sc in CHECKS:
@@ -417,6 +435,79 @@ def test_mutation(op: str, kind: str, tmp_path: Path) -> None:
     tally("cli", cli_bad, 0, cli_n)
     assert not binding_bad, "binding: " + report(binding_bad)
     assert not cli_bad, "cli: " + report(cli_bad)
+
+
+PATH_SPELLINGS = ["new/..", "new/deeper/../setup.json", "sub/..", "sub/.", "sub/", "sub//setup.json", "sub/./setup.json", "sub/../setup.json", ".", ""]
+
+
+#: Deliberate: the same error, but the reference first creates the missing
+#: parent directory of a path that names no file; ours creates nothing.
+KNOWN_PATHS = {
+    ("new/..", "write"): "a path ending in `..` under a missing directory: the reference "
+    "creates the directory, then os.replace fails (EBUSY); we fail (EBUSY) before creating it",
+}
+
+
+def without_created_parent(after: list) -> list:
+    return [entry for entry in after if entry[0] != "new"]
+
+
+@pytest.mark.parametrize("op", ["check", "write", "clear"])
+def test_path_spellings(op: str, tmp_path: Path) -> None:
+    """Paths without a file name, with `.`/`..` components, trailing slashes:
+    given relative to the working directory, as pathlib spells them."""
+    need_binary()
+    env = cli_env(tmp_path)
+    sc = {"owner": RS.OWNER, "version": "1.0", "inputs": {"a": "1"}}
+    bad = {"binding": [], "cli": []}
+    known = 0
+    cwd = os.getcwd()
+    try:
+        for i, spelled in enumerate(PATH_SPELLINGS):
+            runs = {}
+            for name in ("reference", "binding", "cli"):
+                if name == "binding" and S is None or name == "cli" and not spelled:
+                    continue  # (an empty --path is a usage error; "." is tested)
+                base = tmp_path / str(i) / name
+                (base / "sub").mkdir(parents=True)
+                os.chdir(base)
+                if name == "cli":
+                    args = cli_receipt_args(sc) + (["--json"] if op == "check" else ["--no-lock"])
+                    proc = run_cli(["receipt", op, f"--path={spelled}", *args], env, cwd=base)
+                    got = (proc.returncode, proc.stdout)
+                else:
+                    module = T if name == "reference" else S
+                    if op == "check":
+                        got = python_check(module, sc, Path(spelled))
+                    else:
+                        got = python_mutate(module, op, sc, Path(spelled))
+                runs[name] = (got, snapshot(base))
+            ref, ref_after = runs["reference"]
+            if (spelled, op) in KNOWN_PATHS:
+                # The difference must hold exactly: same error, no directory.
+                ref_after = without_created_parent(ref_after)
+                assert ref_after != runs["reference"][1], "the reference no longer creates it"
+                known += 1
+            if "binding" in runs and runs["binding"] != (ref, ref_after):
+                bad["binding"].append((spelled, runs["reference"], runs["binding"]))
+            if "cli" not in runs:
+                continue
+            (rc, stdout), after = runs["cli"]
+            if op == "check":
+                doc = json.loads(stdout) if rc != 1 else None
+                agrees = (
+                    ref[0] == "raise" and rc == 1
+                    or doc is not None and ("status", doc["status"], doc["diagnostic"], doc["component"]) == ref
+                )
+            else:
+                agrees = cli_mutation_agrees(ref, rc, stdout, "")
+            if not agrees or after != ref_after:
+                bad["cli"].append((spelled, runs["reference"], runs["cli"]))
+    finally:
+        os.chdir(cwd)
+    tally("binding", bad["binding"], known if S is not None else 0, len(PATH_SPELLINGS) if S is not None else 0)
+    tally("cli", bad["cli"], known, len([p for p in PATH_SPELLINGS if p]))
+    assert bad == {"binding": [], "cli": []}
 
 
 def test_receipts_written_by_each_are_byte_identical(tmp_path: Path) -> None:
