@@ -744,3 +744,107 @@ def test_figures() -> None:
     """Runs last in this module: the totals must show no disagreement."""
     for name, t in TALLY.items():
         assert t["disagreements"] == 0, (name, t)
+
+
+# ── python_identity() ─────────────────────────────────────────────────
+
+
+def test_python_identity(tmp_path: Path, monkeypatch) -> None:
+    """The running interpreter's identity, for every shape ``sys.executable``
+    can take: the real one, a symlink (stat follows it, the text does not),
+    a missing file, a relative path, odd spellings, bytes that are not UTF-8,
+    empty and ``None``."""
+    need_binding()
+    link = tmp_path / "python-link"
+    link.symlink_to(sys.executable)
+    (tmp_path / "rel").mkdir()
+    odd = os.fsdecode(bytes(tmp_path) + b"/py\xff\xfe")
+    open(os.fsencode(odd), "wb").close()
+    monkeypatch.chdir(tmp_path)
+    variants = [
+        sys.executable,
+        str(link),
+        str(tmp_path / "missing" / "python"),
+        "python-link",
+        "rel/../python-link",
+        f"{tmp_path}//rel/./../python-link",
+        str(tmp_path / "rel") + "/",
+        odd,
+        "é/python",
+        "",
+        None,
+    ]
+    bad = []
+    for executable in variants:
+        monkeypatch.setattr(sys, "executable", executable)
+        for version in (sys.version, "3.12.1 (main, é 😀)", ""):
+            monkeypatch.setattr(sys, "version", version)
+            ref, ours = outcome(T.python_identity), outcome(S.python_identity)
+            if ref != ours:
+                bad.append((executable, version, ref, ours))
+    tally("binding", bad, 0, len(variants) * 3)
+    assert not bad, report(bad)
+
+
+# ── Interleaved use ───────────────────────────────────────────────────
+
+
+def test_interleaved_sequences(tmp_path: Path) -> None:
+    """Random sequences of check/write/clear on one receipt, each step done by
+    the reference, the binding or the binary in turn, must leave the same
+    files and answer the same as the reference doing every step alone: each
+    reads what the others wrote."""
+    need_binary()
+    import random
+
+    rng = random.Random(RS.SEED + 2)
+    env = cli_env(tmp_path)
+    actors = ["reference", "cli"] + (["binding"] if S is not None else [])
+    bad = {"binding": [], "cli": []}
+    steps = {"binding": 0, "cli": 0}
+    for seq in range(60):
+        alone = tmp_path / f"seq{seq}" / "alone"
+        mixed = tmp_path / f"seq{seq}" / "mixed"
+        alone_path, mixed_path = build(alone, None), build(mixed, None)
+        last_writer = "reference"
+        for step in range(10):
+            actor = rng.choice(actors)
+            op = rng.choice(["check", "check", "write", "write", "write", "clear"])
+            sc = {
+                "owner": RS.OWNER if rng.random() < 0.9 else "terok",
+                "version": rng.choice(["0.9", "1.0", "1.0.0", "v1.0", "1.1rc1", "1.1", "2.0.dev0", "1!0.1"]),
+                "inputs": rng.choice([{}, {"a": "1"}, {"a": "2"}, {"a": "1", "b": "é"}]),
+            }
+            if op == "check":
+                want = python_check(T, sc, alone_path)
+            else:
+                want = python_mutate(T, op, sc, alone_path)
+            if actor == "cli":
+                if op == "check":
+                    agrees = cli_agrees(want, cli_check(sc, mixed_path, env))
+                else:
+                    rc, stdout, stderr = cli_mutate(op, sc, mixed_path, env, ["--no-lock"])
+                    agrees = cli_mutation_agrees(want, rc, stdout, stderr)
+            else:
+                module = T if actor == "reference" else S
+                if op == "check":
+                    got = python_check(module, sc, mixed_path)
+                else:
+                    got = python_mutate(module, op, sc, mixed_path)
+                agrees = got == want
+            agrees = agrees and snapshot(alone) == snapshot(mixed)
+            if actor != "reference":
+                steps[actor] += 1
+                if not agrees:
+                    bad[actor].append((seq, step, actor, op, sc, want, snapshot(alone), snapshot(mixed)))
+                    break
+            elif not agrees:
+                # The reference disagrees with itself on what another wrote.
+                blame = last_writer if last_writer != "reference" else "cli"
+                bad[blame].append((seq, step, f"reference after {last_writer}", op, sc, want))
+                break
+            if op != "check":
+                last_writer = actor
+    tally("binding", bad["binding"], 0, steps["binding"])
+    tally("cli", bad["cli"], 0, steps["cli"])
+    assert bad == {"binding": [], "cli": []}
