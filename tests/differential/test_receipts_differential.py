@@ -848,3 +848,63 @@ def test_interleaved_sequences(tmp_path: Path) -> None:
     tally("binding", bad["binding"], 0, steps["binding"])
     tally("cli", bad["cli"], 0, steps["cli"])
     assert bad == {"binding": [], "cli": []}
+
+
+# ── Mutual exclusion under contention ─────────────────────────────────
+
+_CONTENDER = """
+import os, sys
+from pathlib import Path
+import {module} as M
+M._platform_state_base = lambda: Path({base!r})
+marker = {marker!r}
+held = busy = 0
+for _ in range({rounds}):
+    try:
+        with M.setup_lock():
+            # Exclusive creation fails if another holder is inside too.
+            fd = os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+            os.close(fd)
+            os.unlink(marker)
+            held += 1
+    except M.SetupRequiredError as exc:
+        assert str(exc) == M._SETUP_BUSY, exc
+        busy += 1
+print(held, busy)
+"""
+
+
+def test_mutual_exclusion_under_contention(tmp_path: Path) -> None:
+    """The reference, the binding and the binary hammering one lock: never
+    two holders at once (an exclusively created marker file proves it), and
+    every refusal is the busy message."""
+    need_binary()
+    base = tmp_path / "lock-base"
+    marker = str(tmp_path / "inside")
+    modules = ["terok_util.setup"] + (["setup_stamp.setup"] if S is not None else [])
+    procs = []
+    for i in range(4):
+        module = modules[i % len(modules)]
+        code = _CONTENDER.format(module=module, base=str(base), marker=marker, rounds=300)
+        procs.append((module, subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE)))
+    env = cli_env(tmp_path)
+    cli_rounds = cli_bad = 0
+    for _ in range(40):
+        proc = run_cli(
+            ["lock", f"--lock-file={base / 'setup.lock'}", "--", "sh", "-c", f"set -C; : > {marker} && rm {marker}"],
+            env,
+        )
+        stderr = proc.stderr.decode()
+        cli_rounds += 1
+        if proc.returncode != 0 and not (proc.returncode == 1 and BUSY in stderr):
+            cli_bad += 1
+    results = []
+    for module, proc in procs:
+        out, err = proc.communicate(timeout=300)
+        results.append((module, proc.returncode, out.decode().split(), err.decode()[-500:]))
+    bad = [r for r in results if r[1] != 0]
+    tally("binding", [r for r in bad if r[0] == "setup_stamp.setup"], 0, 2 if S is not None else 0)
+    tally("cli", [cli_bad] if cli_bad else [], 0, 1)
+    assert not bad, bad
+    assert cli_bad == 0
+    assert not os.path.exists(marker)
