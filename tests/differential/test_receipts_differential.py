@@ -908,3 +908,28 @@ def test_mutual_exclusion_under_contention(tmp_path: Path) -> None:
     assert not bad, bad
     assert cli_bad == 0
     assert not os.path.exists(marker)
+
+
+def test_repeated_cli_inputs_keep_the_last_value(tmp_path: Path) -> None:
+    """``--input k=1 --input k=2`` is the mapping ``{"k": "2"}``, as a dict
+    built from the same pairs: checked and written alike."""
+    need_binary()
+    env = cli_env(tmp_path)
+    pairs = [("k", "1"), ("a", "x"), ("k", "2"), ("a", "x"), ("b", "")]
+    inputs = dict(pairs)
+    args = [f"--owner={RS.OWNER}", "--version=1.0", *(f"--input={k}={v}" for k, v in pairs)]
+    ref = tmp_path / "ref" / "setup.json"
+    T.SetupReceipt(ref, RS.OWNER, "1.0", inputs).write()
+    ours = tmp_path / "cli" / "setup.json"
+    written = run_cli(["receipt", "write", f"--path={ours}", *args, "--no-lock"], env)
+    bad = []
+    if written.returncode != 0 or ours.read_bytes() != ref.read_bytes():
+        bad.append(("write", written.returncode, written.stderr))
+    checked = run_cli(["receipt", "check", f"--path={ref}", *args, "--json"], env)
+    if checked.returncode != 0 or json.loads(checked.stdout)["status"] != "ready":
+        bad.append(("check", checked.returncode, checked.stdout))
+    stale = {**inputs, "k": "1"}
+    if T.SetupReceipt(ref, RS.OWNER, "1.0", stale).check().status != "stale":
+        bad.append("the reference sees the first value as a change")
+    tally("cli", bad, 0, 2)
+    assert not bad
