@@ -8,7 +8,6 @@
 //! `OSError(errno, strerror, filename)` and version numbers Python refuses to
 //! convert as `ValueError`.
 
-use std::os::fd::RawFd;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -174,9 +173,6 @@ pub struct SetupLockHandle {
 
 struct Held {
     lock: SetupLock,
-    /// The descriptor holding the `flock`, found after taking it (see
-    /// [`locked_descriptor`]); `None` when it could not be identified.
-    fd: Option<RawFd>,
 }
 
 #[pymethods]
@@ -198,11 +194,7 @@ impl SetupLockHandle {
             Err(poisoned) => poisoned.into_inner().take(),
         };
         if let Some(held) = taken {
-            if let Some(fd) = held.fd {
-                // Best effort: the descriptor is this process's copy.
-                let _ = nix::unistd::close(fd);
-            }
-            std::mem::forget(held.lock);
+            held.lock.close_in_forked_child();
         }
     }
 
@@ -234,12 +226,7 @@ pub fn setup_lock_acquire(
             .detach(|| receipt::setup_lock_path(TEROK_NAMESPACE, &SystemHost))
             .map_err(|e| core_error(py, &Error::Location(e)))?,
     };
-    let taken = py.detach(|| {
-        SetupLock::try_acquire(&path).map(|lock| {
-            let fd = locked_descriptor(lock.path());
-            Held { lock, fd }
-        })
-    });
+    let taken = py.detach(|| SetupLock::try_acquire(&path).map(|lock| Held { lock }));
     match taken {
         Ok(held) => Ok(Some(SetupLockHandle {
             held: Mutex::new(Some(held)),
@@ -253,37 +240,6 @@ pub fn setup_lock_acquire(
 
 /// The message of a busy lock (`_SETUP_BUSY`).
 pub const SETUP_BUSY: &str = receipt::SETUP_BUSY;
-
-/// Which of this process's descriptors holds the `flock` on `path`: one
-/// open on the same file (device and inode) whose open file already holds
-/// the exclusive lock, so that taking it again succeeds at once (any other
-/// open of the file would find it busy).
-fn locked_descriptor(path: &Path) -> Option<RawFd> {
-    use std::os::unix::fs::MetadataExt;
-    let target = std::fs::metadata(path).ok()?;
-    let entries = std::fs::read_dir("/proc/self/fd").ok()?;
-    for entry in entries.flatten() {
-        let Some(fd) = entry
-            .file_name()
-            .to_str()
-            .and_then(|n| n.parse::<RawFd>().ok())
-        else {
-            continue;
-        };
-        let Ok(meta) = std::fs::metadata(entry.path()) else {
-            continue;
-        };
-        if meta.dev() != target.dev() || meta.ino() != target.ino() {
-            continue;
-        }
-        #[allow(deprecated)]
-        let relock = nix::fcntl::flock(fd, nix::fcntl::FlockArg::LockExclusiveNonblock);
-        if relock.is_ok() {
-            return Some(fd);
-        }
-    }
-    None
-}
 
 /// Adds the receipt functions to `_native`.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -307,20 +263,5 @@ mod tests {
     fn status_indices_follow_declaration_order() {
         let idx: Vec<u8> = SetupStatus::ALL.iter().map(|s| status_index(*s)).collect();
         assert_eq!(idx, vec![0, 1, 2, 3, 4]);
-    }
-
-    #[test]
-    fn the_locked_descriptor_is_found() {
-        let dir = std::env::temp_dir().join(format!("setup-stamp-py-lock-{}", std::process::id()));
-        let path = dir.join("setup.lock");
-        let lock = SetupLock::try_acquire(&path).expect("lock");
-        // A second open of the same file does not hold the lock.
-        let other = std::fs::File::open(&path).expect("open");
-        let fd = locked_descriptor(&path).expect("found");
-        assert_ne!(fd, std::os::fd::AsRawFd::as_raw_fd(&other));
-        drop(other);
-        drop(lock);
-        let _ = std::fs::remove_file(&path);
-        let _ = std::fs::remove_dir(&dir);
     }
 }

@@ -3,7 +3,7 @@
 //! mutations across packages and processes.
 
 use std::fmt;
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::path::{Path, PathBuf};
 
 use nix::errno::Errno;
@@ -141,6 +141,29 @@ impl SetupLock {
     pub fn path(&self) -> &Path {
         &self.path
     }
+
+    /// In a child forked while the lock was held: closes this process's copy
+    /// of the descriptor *without* unlocking. An unlock would release the
+    /// parent's lock too (a `flock` belongs to the open file, which parent
+    /// and child share); after this the child neither owns nor keeps it.
+    pub fn close_in_forked_child(self) {
+        let fd = self._lock.as_raw_fd();
+        // Neither unlock nor close through the guard: only this copy goes.
+        std::mem::forget(self._lock);
+        let _ = nix::unistd::close(fd);
+    }
+}
+
+impl AsFd for SetupLock {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self._lock.as_fd()
+    }
+}
+
+impl AsRawFd for SetupLock {
+    fn as_raw_fd(&self) -> RawFd {
+        self._lock.as_raw_fd()
+    }
 }
 
 /// `Path.mkdir(mode, parents=True, exist_ok=True)`.
@@ -198,6 +221,27 @@ mod tests {
         drop(held);
         assert!(SetupLock::try_acquire(&path).is_ok());
         assert!(path.exists(), "the lock file stays");
+    }
+
+    #[test]
+    fn closing_a_copy_keeps_the_lock_of_the_other() {
+        // What a forked child does: its copy shares the open file. Closing
+        // it without unlocking must leave the lock held by the original.
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("setup.lock");
+        let held = SetupLock::try_acquire(&path).expect("lock");
+        let copy = nix::unistd::dup(held.as_fd()).expect("dup");
+        let child_view = SetupLock {
+            _lock: Flock::lock(copy, FlockArg::LockExclusiveNonblock).expect("same open file"),
+            path: path.clone(),
+        };
+        child_view.close_in_forked_child();
+        assert!(matches!(
+            SetupLock::try_acquire(&path),
+            Err(LockError::Busy { .. })
+        ));
+        drop(held);
+        assert!(SetupLock::try_acquire(&path).is_ok());
     }
 
     #[test]
