@@ -91,10 +91,10 @@ fn run(cli: &Cli, style: render::Style) -> CliResult {
             let superseded = if check.report.verdict == setup_stamp::SetupVerdict::FirstRun
                 && stamp.ecosystem == setup_stamp::Ecosystem::terok()
             {
-                receipt::sandbox_uses_receipts(
-                    &stamp.find_distributions()?,
-                    &stamp.ecosystem.tracked_packages,
-                )
+                // Best effort: a note must never turn a verdict into an error.
+                stamp.find_distributions().ok().and_then(|found| {
+                    receipt::sandbox_uses_receipts(&found, &stamp.ecosystem.tracked_packages)
+                })
             } else {
                 None
             };
