@@ -7,7 +7,9 @@ tree, then asks the real packages (``terok_receipts_oracle.py``, run by the
 interpreter of the venv's console scripts, as ``terok setup`` is) and the
 binary (``receipts --json``, the environment found from ``PATH`` or given
 with ``--python``) for every owner's receipt path, status and diagnostic; they
-must agree.  Inputs the binary does not recompute (``desktop_policy``,
+must agree.  As root, both sides run in a user namespace (``unshare -U -r``),
+where uid 0 is not real root, so that no scenario resolves to (or writes)
+the real ``/var/lib/terok``.  Inputs the binary does not recompute (``desktop_policy``,
 ``routes_*``, ``credentials``) are never changed by a scenario: that is the
 documented condition under which its answer is the real one.
 """
@@ -27,6 +29,15 @@ VENV = ROOT / ".venv-terok"
 ORACLE = Path(__file__).resolve().parent / "terok_receipts_oracle.py"
 BINARY = os.environ.get("SETUP_STAMP_BIN", str(ROOT / "target" / "debug" / "setup-stamp"))
 OWNERS = ["terok", "terok-executor", "terok-sandbox", "terok-shield"]
+
+
+def unprivileged(command: list[str]) -> list[str]:
+    """As root, run `command` where uid 0 is not real root (terok's rule:
+    uid 0 in the initial user namespace), so the platform default is the
+    XDG one and never /var/lib/terok."""
+    if os.geteuid() != 0:
+        return command
+    return ["unshare", "--user", "--map-root-user", *command]
 
 pytestmark = pytest.mark.skipif(
     not (VENV / "bin" / "terok").exists(), reason=".venv-terok missing: run scripts/setup-venv"
@@ -57,7 +68,7 @@ class Lab:
 
     def oracle(self, action: str = "check") -> dict:
         run = subprocess.run(
-            [console_python(), str(ORACLE), action],
+            unprivileged([console_python(), str(ORACLE), action]),
             env=self.env, cwd=self.tmp, capture_output=True, text=True, timeout=120,
         )
         assert run.returncode == 0, run.stderr
@@ -65,7 +76,7 @@ class Lab:
 
     def ours(self, *global_args: str) -> tuple[int, dict]:
         run = subprocess.run(
-            [BINARY, *global_args, "receipts", "--json"],
+            unprivileged([BINARY, *global_args, "receipts", "--json"]),
             env=self.env, cwd=self.tmp, capture_output=True, text=True, timeout=60,
         )
         assert run.returncode in (0, 3, 4), run.stderr
@@ -199,7 +210,10 @@ def test_where_each_owner_keeps_its_receipt(tmp_path, variables):
     for key, value in resolved.items():
         if value is None:
             lab.env.pop(key, None)
-    assert {v["status"] for v in lab.agree().values()} == {"missing"}
+    expected = lab.agree()
+    for owner in OWNERS:
+        assert expected[owner]["path"].startswith(str(tmp_path)), expected[owner]["path"]
+    assert {v["status"] for v in expected.values()} == {"missing"}
     lab.oracle("write")
     assert {v["status"] for v in lab.agree().values()} == {"ready"}
 
@@ -218,7 +232,7 @@ def test_a_replaced_interpreter_makes_the_python_input_stale(tmp_path):
     lab.env["PATH"] = f"{venv / 'bin'}:/usr/bin:/bin"
     interpreter = (venv / "bin" / "terok").read_text().splitlines()[0][2:].strip()
     run = subprocess.run(
-        [interpreter, str(ORACLE), "write"], env=lab.env, cwd=tmp_path,
+        unprivileged([interpreter, str(ORACLE), "write"]), env=lab.env, cwd=tmp_path,
         capture_output=True, text=True, timeout=120,
     )
     assert run.returncode == 0, run.stderr
@@ -229,7 +243,7 @@ def test_a_replaced_interpreter_makes_the_python_input_stale(tmp_path):
     code, report = lab.ours()
     by_owner = {o["owner"]: o for o in report["owners"]}
     run = subprocess.run(
-        [interpreter, str(ORACLE), "check"], env=lab.env, cwd=tmp_path,
+        unprivileged([interpreter, str(ORACLE), "check"]), env=lab.env, cwd=tmp_path,
         capture_output=True, text=True, timeout=120,
     )
     assert run.returncode == 0, run.stderr
