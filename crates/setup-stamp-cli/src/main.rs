@@ -5,17 +5,23 @@
 //! stamp; 4 downgrade; 1 when no verdict could be reached; 2 usage errors.
 
 mod args;
+mod ecosystem_args;
 mod render;
 
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
 use args::{Cli, Command};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let mut cli = Cli::parse();
+    if let Err(error) = cli.ecosystem.resolve() {
+        Cli::command()
+            .error(clap::error::ErrorKind::ValueValidation, error)
+            .exit();
+    }
     let style = render::Style::detect();
     match run(&cli, style) {
         Ok(code) => ExitCode::from(code),
@@ -79,7 +85,8 @@ fn run(cli: &Cli, style: render::Style) -> CliResult {
             if *json {
                 writeln!(out, "{}", render::check_json(&check))?;
             } else {
-                write!(out, "{}", render::check_human(&check, style))?;
+                let setup_command = &cli.ecosystem.chosen().setup_command;
+                write!(out, "{}", render::check_human(&check, style, setup_command))?;
             }
             Ok(check.report.verdict.exit_code())
         }
