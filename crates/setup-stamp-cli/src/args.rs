@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 use setup_stamp::environment::{self, Environment, EnvironmentError};
 use setup_stamp::SetupStamp;
 
+use crate::completions::Shell;
 use crate::ecosystem_args::EcosystemArgs;
 
 const AFTER_HELP: &str = "\
@@ -113,6 +114,23 @@ Examples:
         #[arg(long)]
         json: bool,
     },
+    /// Print a shell completion script (bash, zsh or fish).
+    #[command(after_help = "\
+Examples:
+  source <(setup-stamp completions bash)
+  setup-stamp completions zsh > ~/.zfunc/_setup-stamp
+  setup-stamp completions fish > ~/.config/fish/completions/setup-stamp.fish")]
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+    /// Print the manual page (roff).
+    #[command(after_help = "\
+Examples:
+  setup-stamp man | man -l -
+  setup-stamp man > ~/.local/share/man/man1/setup-stamp.1")]
+    Man,
 }
 
 impl Cli {

@@ -5,6 +5,7 @@
 //! stamp; 4 downgrade; 1 when no verdict could be reached; 2 usage errors.
 
 mod args;
+mod completions;
 mod ecosystem_args;
 mod render;
 
@@ -17,6 +18,9 @@ use args::{Cli, Command};
 
 fn main() -> ExitCode {
     let mut cli = Cli::parse();
+    if let Some(code) = generate(&cli) {
+        return code;
+    }
     if let Err(error) = cli.ecosystem.resolve() {
         Cli::command()
             .error(clap::error::ErrorKind::ValueValidation, error)
@@ -35,6 +39,24 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// `completions` and `man`: they print what the clap definitions say and
+/// need no ecosystem or environment. `None` for the other commands.
+fn generate(cli: &Cli) -> Option<ExitCode> {
+    let mut out = Output(std::io::stdout().lock());
+    let written = match &cli.command {
+        Command::Completions { shell } => completions::write_completions(*shell, &mut out),
+        Command::Man => completions::write_man(&mut out),
+        _ => return None,
+    };
+    Some(match written.and_then(|()| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            let _ = writeln!(std::io::stderr(), "setup-stamp: error: {error}");
+            ExitCode::from(1)
+        }
+    })
 }
 
 /// Standard output that keeps going when its reader has gone away
@@ -137,5 +159,6 @@ fn run(cli: &Cli, style: render::Style) -> CliResult {
             }
             Ok(0)
         }
+        Command::Completions { .. } | Command::Man => Ok(0),
     }
 }

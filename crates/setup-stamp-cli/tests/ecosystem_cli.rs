@@ -2,7 +2,7 @@
 //! `--package`, `--stamp-file`, `--setup-command` and their variables
 //! (`SETUP_STAMP_NAMESPACE`, `SETUP_STAMP_PACKAGES`, `SETUP_STAMP_FILE`,
 //! `SETUP_STAMP_SETUP_COMMAND`), the location rules that follow the
-//! namespace, and usage errors.
+//! namespace, usage errors, and `completions` / `man`.
 //!
 //! Every run has a cleared environment with its own `HOME` and XDG
 //! directories in a temporary directory; the installed distributions come
@@ -545,4 +545,199 @@ fn discovery_uses_the_chosen_packages() {
     let terok = env.cli(&["env", "--json"]);
     let terok: Value = serde_json::from_slice(&terok.stdout).unwrap_or(Value::Null);
     assert_ne!(terok["rule"], "console_script", "{terok}");
+}
+
+/// `completions SHELL` names every subcommand and every long flag; bash's
+/// script is sourceable and registers the completion; zsh and fish parse
+/// theirs when installed.
+#[test]
+fn completions_cover_every_subcommand_and_flag() {
+    let area = Area::new();
+    let subcommands = [
+        "check",
+        "write",
+        "clear",
+        "path",
+        "versions",
+        "show",
+        "env",
+        "completions",
+        "man",
+    ];
+    let flags = [
+        "--sys-path",
+        "--python",
+        "--verbose",
+        "--namespace",
+        "--package",
+        "--stamp-file",
+        "--setup-command",
+        "--json",
+    ];
+    for shell in ["bash", "zsh", "fish"] {
+        let out = area.run(&[], &["completions", shell]);
+        code(&out, 0);
+        let script = text(&out.stdout);
+        assert!(script.len() > 1000, "{shell}: {script}");
+        for word in subcommands.iter().chain(&flags) {
+            let bare = word.trim_start_matches('-');
+            assert!(
+                script.contains(word)
+                    || (shell == "fish" && script.contains(&format!("-l {bare}"))),
+                "{shell} completion does not mention {word}"
+            );
+        }
+    }
+    let out = area.run(&[], &["completions", "tcsh"]);
+    code(&out, 2);
+
+    let bash = area.p("completion.bash");
+    fs::write(&bash, area.run(&[], &["completions", "bash"]).stdout).unwrap();
+    if let Some(out) = shell_run(
+        "bash",
+        &format!(
+            "set -e; source '{}'; complete -p setup-stamp; \
+             COMP_WORDS=(setup-stamp --name); COMP_CWORD=1; COMP_LINE='setup-stamp --name'; \
+             COMP_POINT=${{#COMP_LINE}}; _setup__stamp setup-stamp --name setup-stamp; \
+             printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+            bash.display()
+        ),
+    ) {
+        code(&out, 0);
+        let stdout = text(&out.stdout);
+        assert!(stdout.contains("complete -o bashdefault"), "{stdout}");
+        assert!(stdout.lines().any(|l| l == "--namespace"), "{stdout}");
+    }
+    let zsh = area.p("_setup-stamp");
+    fs::write(&zsh, area.run(&[], &["completions", "zsh"]).stdout).unwrap();
+    if let Some(out) = shell_run("zsh", &format!("zsh -n '{}'", zsh.display())) {
+        code(&out, 0);
+    }
+    let fish = area.p("setup-stamp.fish");
+    fs::write(&fish, area.run(&[], &["completions", "fish"]).stdout).unwrap();
+    if let Some(out) = shell_run(
+        "fish",
+        &format!(
+            "source '{}'; and complete -C'setup-stamp --name'",
+            fish.display()
+        ),
+    ) {
+        code(&out, 0);
+        assert!(
+            text(&out.stdout).contains("--namespace"),
+            "{}",
+            text(&out.stdout)
+        );
+    }
+}
+
+/// Runs `script` with `shell -c`, or `None` (saying why) when the shell is
+/// not installed.
+fn shell_run(shell: &str, script: &str) -> Option<Output> {
+    let found = ["/usr/bin", "/bin"]
+        .iter()
+        .map(|dir| Path::new(dir).join(shell))
+        .find(|p| p.exists());
+    let Some(program) = found else {
+        eprintln!("{shell} not installed: its completion script is not run");
+        return None;
+    };
+    Some(
+        Command::new(program)
+            .arg("-c")
+            .arg(script)
+            .env("PATH", "/usr/bin:/bin")
+            .output()
+            .unwrap(),
+    )
+}
+
+/// `man` is a page naming every subcommand, global flag and subcommand
+/// flag; it renders without warnings where groff is installed.
+#[test]
+fn man_page_covers_the_command_and_renders() {
+    let area = Area::new();
+    let out = area.run(&[], &["man"]);
+    code(&out, 0);
+    let page = text(&out.stdout);
+    assert!(page.starts_with(".ie") || page.starts_with(".TH"), "{page}");
+    assert!(page.contains(".TH setup-stamp 1"), "{page}");
+    for sub in [
+        "check",
+        "write",
+        "clear",
+        "path",
+        "versions",
+        "show",
+        "env",
+        "completions",
+        "man",
+    ] {
+        assert!(
+            page.contains(&format!(".SH \"SETUP-STAMP {}\"", sub.to_uppercase())),
+            "no section for {sub}"
+        );
+        assert!(
+            page.contains(&format!("\\fBsetup\\-stamp {sub}\\fR")),
+            "{sub} not listed"
+        );
+    }
+    assert!(!page.contains("(1)\n"), "refers to pages that do not exist");
+    for flag in [
+        "sys\\-path",
+        "python",
+        "verbose",
+        "namespace",
+        "package",
+        "stamp\\-file",
+        "setup\\-command",
+        "json",
+    ] {
+        assert!(
+            page.contains(&format!("\\fB\\-\\-{flag}\\fR")),
+            "--{flag} missing"
+        );
+    }
+    for var in [
+        "SETUP_STAMP_NAMESPACE",
+        "SETUP_STAMP_PACKAGES",
+        "SETUP_STAMP_FILE",
+        "SETUP_STAMP_SETUP_COMMAND",
+    ] {
+        assert!(page.contains(var), "{var} missing");
+    }
+    let file = area.p("setup-stamp.1");
+    fs::write(&file, &out.stdout).unwrap();
+    if !Path::new("/usr/bin/groff").exists() {
+        eprintln!("groff not installed: the page is not rendered");
+        return;
+    }
+    let rendered = Command::new("/usr/bin/groff")
+        .args(["-man", "-Tutf8", "-ww", "-z"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    code(&rendered, 0);
+    assert_eq!(text(&rendered.stderr), "", "groff warnings");
+    let rendered = Command::new("/usr/bin/groff")
+        .args(["-man", "-Tascii", "-P-cbou"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    code(&rendered, 0);
+    let plain = text(&rendered.stdout);
+    for heading in [
+        "NAME",
+        "SYNOPSIS",
+        "DESCRIPTION",
+        "ECOSYSTEM",
+        "EXIT STATUS AND EXAMPLES",
+    ] {
+        assert!(plain.contains(heading), "{heading} not rendered");
+    }
+    // The exit codes keep their lines.
+    assert!(
+        plain.contains("\n         4  stale_after_downgrade"),
+        "{plain}"
+    );
 }
