@@ -590,6 +590,13 @@ fn completions_cover_every_subcommand_and_flag() {
     }
     let out = area.run(&[], &["completions", "tcsh"]);
     code(&out, 2);
+    // Generating needs no ecosystem: a broken variable does not stop it.
+    let broken: [(&str, &Path); 1] = [("SETUP_STAMP_NAMESPACE", Path::new("a/b"))];
+    let out = area.run(&broken, &["completions", "bash"]);
+    code(&out, 0);
+    assert!(text(&out.stdout).contains("--namespace"));
+    code(&area.run(&broken, &["man"]), 0);
+    code(&area.run(&broken, &["path"]), 2);
 
     let bash = area.p("completion.bash");
     fs::write(&bash, area.run(&[], &["completions", "bash"]).stdout).unwrap();
