@@ -13,6 +13,7 @@ libraries rather than from this file.
 The command line mirrors the ``setup-stamp`` binary so both can be compared::
 
     reference.py [--sys-path DIR]... [--as-user UID:GID] [--userns] \
+        [--namespace NAME] [--package NAME]... [--stamp-file NAME] \
         <path | check [--json] | versions [--json] | write | clear>
 
 * ``--sys-path`` (repeatable, ordered) is the distribution search path.  When
@@ -26,6 +27,12 @@ The command line mirrors the ``setup-stamp`` binary so both can be compared::
   may live under ``/root`` and be unreadable once privileges are gone.
 * ``--userns`` enters a new user namespace mapping uid/gid 0 to the current
   ones (``unshare -U -r``): uid 0 that is not real root.
+* ``--namespace``, ``--package`` (repeatable, ordered) and ``--stamp-file``
+  run the reference for another ecosystem, the way terok_util parameterises
+  it: they replace the module constants the functions read at call time
+  (``_NAMESPACE`` and the ``<NS>_ROOT`` / ``<NS>_CONFIG_FILE`` names derived
+  from it, ``_TRACKED_PACKAGES``, ``_STAMP_FILENAME``); see
+  :func:`configure_ecosystem`.
 
 When Python raises, the harness prints ``{"error": "<ExceptionType>"}`` and
 exits 1.  ``check`` exits 0 (ok), 3 (first_run, stale_after_update,
@@ -125,6 +132,25 @@ _TEROK_ROOT_ENV = "TEROK_ROOT"
 _TEROK_CONFIG_FILE_ENV = "TEROK_CONFIG_FILE"
 _UID_T_MAX = 4294967295
 _INHERIT = "_inherit"
+
+
+def env_prefix(namespace: str) -> str:
+    """``terok`` → ``TEROK``, ``acme-tools`` → ``ACME_TOOLS``: upper case,
+    every character other than an ASCII letter or digit becomes ``_``."""
+    return "".join(c.upper() if c.isascii() and c.isalnum() else "_" for c in namespace)
+
+
+def configure_ecosystem(namespace: str | None, packages: list[str] | None, file_name: str | None) -> None:
+    """Point the module constants at another ecosystem (``None``: keep terok's)."""
+    global _NAMESPACE, _TEROK_ROOT_ENV, _TEROK_CONFIG_FILE_ENV, _TRACKED_PACKAGES, _STAMP_FILENAME
+    if namespace is not None:
+        _NAMESPACE = namespace
+        _TEROK_ROOT_ENV = f"{env_prefix(namespace)}_ROOT"
+        _TEROK_CONFIG_FILE_ENV = f"{env_prefix(namespace)}_CONFIG_FILE"
+    if packages is not None:
+        _TRACKED_PACKAGES = tuple(packages)
+    if file_name is not None:
+        _STAMP_FILENAME = file_name
 
 
 def _in_initial_userns() -> bool:
@@ -461,7 +487,16 @@ def enter_userns() -> None:
 
 def parse_argv(argv: list[str]) -> dict:
     """Split the global options from the command."""
-    opts: dict = {"sys_path": None, "user": None, "userns": False, "command": None, "args": []}
+    opts: dict = {
+        "sys_path": None,
+        "user": None,
+        "userns": False,
+        "command": None,
+        "args": [],
+        "namespace": None,
+        "packages": None,
+        "stamp_file": None,
+    }
     i = 0
     while i < len(argv):
         arg = argv[i]
@@ -478,6 +513,15 @@ def parse_argv(argv: list[str]) -> dict:
         elif arg == "--userns":
             opts["userns"] = True
             i += 1
+        elif arg == "--namespace" and opts["command"] is None:
+            opts["namespace"] = argv[i + 1]
+            i += 2
+        elif arg == "--package" and opts["command"] is None:
+            opts["packages"] = (opts["packages"] or []) + [argv[i + 1]]
+            i += 2
+        elif arg == "--stamp-file" and opts["command"] is None:
+            opts["stamp_file"] = argv[i + 1]
+            i += 2
         elif opts["command"] is None:
             opts["command"] = arg
             i += 1
@@ -493,6 +537,7 @@ def execute(opts: dict) -> tuple[int, bytes]:
     """Apply the options and run the command; errors become ``{"error": ...}``."""
     global SEARCH_PATH
     SEARCH_PATH = opts["sys_path"]
+    configure_ecosystem(opts.get("namespace"), opts.get("packages"), opts.get("stamp_file"))
     try:
         if opts["userns"]:
             enter_userns()

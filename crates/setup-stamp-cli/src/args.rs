@@ -4,12 +4,15 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 use setup_stamp::environment::{self, Environment, EnvironmentError};
-use setup_stamp::{Ecosystem, SetupStamp};
+use setup_stamp::SetupStamp;
+
+use crate::completions::Shell;
+use crate::ecosystem_args::EcosystemArgs;
 
 const AFTER_HELP: &str = "\
 Exit codes (terok's contract):
   0  ok: the stamp matches the installed versions
-  3  first_run, stale_after_update or stamp_corrupt: run `terok setup`
+  3  first_run, stale_after_update or stamp_corrupt: run the setup command
   4  stale_after_downgrade: upgrade back, or remove the stamp at your own risk
   1  no verdict could be reached (the reason is printed)
   2  usage error
@@ -21,7 +24,9 @@ Examples:
   setup-stamp --sys-path /opt/site-packages versions
   setup-stamp write                      # after a successful `terok setup`
   setup-stamp path                       # where the stamp lives
-  setup-stamp receipts                   # terok-sandbox 0.6+: per-owner receipts";
+  setup-stamp receipts                   # terok-sandbox 0.6+: per-owner receipts
+  setup-stamp --namespace acme-tools --package acme-cli --package acme_core \\
+      --setup-command 'acme setup' check # another ecosystem";
 
 /// Is `terok setup` needed? Compares the setup stamp with the installed
 /// package versions, exactly as terok_sandbox.setup_stamp does.
@@ -51,6 +56,10 @@ pub struct Cli {
     /// Print how the Python environment was found (on stderr).
     #[arg(long, short, global = true)]
     pub verbose: bool,
+
+    /// Which ecosystem: namespace, tracked packages, stamp file, setup command.
+    #[command(flatten)]
+    pub ecosystem: EcosystemArgs,
 
     /// What to do.
     #[command(subcommand)]
@@ -146,12 +155,29 @@ Example:
         )]
         command: Vec<std::ffi::OsString>,
     },
+    /// Print a shell completion script (bash, zsh or fish).
+    #[command(after_help = "\
+Examples:
+  source <(setup-stamp completions bash)
+  setup-stamp completions zsh > ~/.zfunc/_setup-stamp
+  setup-stamp completions fish > ~/.config/fish/completions/setup-stamp.fish")]
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+    /// Print the manual page (roff).
+    #[command(after_help = "\
+Examples:
+  setup-stamp man | man -l -
+  setup-stamp man > ~/.local/share/man/man1/setup-stamp.1")]
+    Man,
 }
 
 impl Cli {
     /// The Python environment whose distributions are compared.
     pub fn environment(&self) -> Result<Environment, EnvironmentError> {
-        let ecosystem = Ecosystem::terok();
+        let ecosystem = &self.ecosystem.chosen().ecosystem;
         let request = environment::DiscoveryRequest {
             sys_path: (!self.sys_path.is_empty()).then(|| self.sys_path.clone()),
             python: self.python.clone(),
@@ -162,6 +188,7 @@ impl Cli {
 
     /// The library handle for this invocation.
     pub fn setup_stamp(&self, env: &Environment) -> SetupStamp {
-        SetupStamp::new(Ecosystem::terok()).with_search_path(env.search_path.iter().cloned())
+        SetupStamp::new(self.ecosystem.chosen().ecosystem.clone())
+            .with_search_path(env.search_path.iter().cloned())
     }
 }

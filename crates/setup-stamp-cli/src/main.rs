@@ -5,18 +5,28 @@
 //! stamp; 4 downgrade; 1 when no verdict could be reached; 2 usage errors.
 
 mod args;
+mod completions;
+mod ecosystem_args;
 mod receipt;
 mod render;
 
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
 use args::{Cli, Command};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let mut cli = Cli::parse();
+    if let Some(code) = generate(&cli) {
+        return code;
+    }
+    if let Err(error) = cli.ecosystem.resolve() {
+        Cli::command()
+            .error(clap::error::ErrorKind::ValueValidation, error)
+            .exit();
+    }
     let style = render::Style::detect();
     match run(&cli, style) {
         Ok(code) => ExitCode::from(code),
@@ -30,6 +40,24 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// `completions` and `man`: they print what the clap definitions say and
+/// need no ecosystem or environment. `None` for the other commands.
+fn generate(cli: &Cli) -> Option<ExitCode> {
+    let mut out = Output(std::io::stdout().lock());
+    let written = match &cli.command {
+        Command::Completions { shell } => completions::write_completions(*shell, &mut out),
+        Command::Man => completions::write_man(&mut out),
+        _ => return None,
+    };
+    Some(match written.and_then(|()| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            let _ = writeln!(std::io::stderr(), "setup-stamp: error: {error}");
+            ExitCode::from(1)
+        }
+    })
 }
 
 /// Standard output that keeps going when its reader has gone away
@@ -67,14 +95,27 @@ fn write_path_line(
 
 type CliResult = Result<u8, Box<dyn std::error::Error>>;
 
+/// The chosen ecosystem's namespace (`terok` unless `--namespace`).
+fn namespace(cli: &Cli) -> &str {
+    &cli.ecosystem.chosen().ecosystem.namespace
+}
+
 fn run(cli: &Cli, style: render::Style) -> CliResult {
     // The receipt and lock commands need no Python environment.
     match &cli.command {
         Command::Receipt { action } => {
             let mut out = Output(std::io::stdout().lock());
-            return receipt::run_receipt(action, &mut out);
+            return receipt::run_receipt(action, &mut out, namespace(cli));
         }
-        Command::Lock { lock, command } => return receipt::run_lock(lock, command),
+        Command::Lock { lock, command } => return receipt::run_lock(lock, command, namespace(cli)),
+        Command::Receipts { .. } if namespace(cli) != setup_stamp::TEROK_NAMESPACE => {
+            return Err(format!(
+                "`receipts` knows terok's receipt owners only; for namespace {:?} use \
+                 `setup-stamp receipt check` with each owner's receipt",
+                namespace(cli)
+            )
+            .into())
+        }
         _ => {}
     }
     let env = cli.environment()?;
@@ -101,7 +142,8 @@ fn run(cli: &Cli, style: render::Style) -> CliResult {
             if *json {
                 writeln!(out, "{}", render::check_json(&check, superseded.as_deref()))?;
             } else {
-                write!(out, "{}", render::check_human(&check, style))?;
+                let setup_command = &cli.ecosystem.chosen().setup_command;
+                write!(out, "{}", render::check_human(&check, style, setup_command))?;
                 if let Some(version) = &superseded {
                     write!(out, "{}", render::superseded_note(version))?;
                 }
@@ -147,8 +189,7 @@ fn run(cli: &Cli, style: render::Style) -> CliResult {
             Ok(0)
         }
         Command::Receipts { json } => {
-            let found = stamp.find_distributions()?;
-            let report = receipt::receipts_report(&env, &found, &stamp.ecosystem.tracked_packages)?;
+            let report = receipt::receipts_report(&env)?;
             if *json {
                 writeln!(out, "{}", receipt::receipts_json(&report))?;
             } else {
@@ -159,7 +200,11 @@ fn run(cli: &Cli, style: render::Style) -> CliResult {
             }
             Ok(report.status().exit_code())
         }
-        Command::Receipt { .. } | Command::Lock { .. } => Ok(0),
+        // Answered before the environment is looked at.
+        Command::Receipt { .. }
+        | Command::Lock { .. }
+        | Command::Completions { .. }
+        | Command::Man => Ok(0),
         Command::Env { json } => {
             let found = stamp.find_distributions()?;
             if *json {

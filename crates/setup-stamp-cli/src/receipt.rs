@@ -112,14 +112,15 @@ impl ReceiptSelector {
     }
 }
 
-/// The setup lock file: `--lock-file` or the platform default.
-pub fn lock_path(options: &LockOptions) -> Result<PathBuf, Box<dyn std::error::Error>> {
+/// The setup lock file: `--lock-file`, or `setup.lock` in the namespace's
+/// platform state base.
+pub fn lock_path(
+    options: &LockOptions,
+    namespace: &str,
+) -> Result<PathBuf, Box<dyn std::error::Error>> {
     match &options.lock_file {
         Some(path) => Ok(path.clone()),
-        None => Ok(receipt::setup_lock_path(
-            setup_stamp::TEROK_NAMESPACE,
-            &SystemHost,
-        )?),
+        None => Ok(receipt::setup_lock_path(namespace, &SystemHost)?),
     }
 }
 
@@ -128,11 +129,12 @@ pub fn lock_path(options: &LockOptions) -> Result<PathBuf, Box<dyn std::error::E
 fn maybe_lock(
     options: &LockOptions,
     no_lock: bool,
+    namespace: &str,
 ) -> Result<Option<SetupLock>, Box<dyn std::error::Error>> {
     if no_lock {
         return Ok(None);
     }
-    let path = lock_path(options)?;
+    let path = lock_path(options, namespace)?;
     if std::env::var_os(LOCK_HELD_VAR).is_some_and(|held| Path::new(&held) == path) {
         return Ok(None);
     }
@@ -168,7 +170,7 @@ fn status_line(check: &SetupCheck) -> String {
 }
 
 /// Runs `setup-stamp receipt ...`.
-pub fn run_receipt(action: &ReceiptAction, out: &mut impl Write) -> CliResult {
+pub fn run_receipt(action: &ReceiptAction, out: &mut impl Write, namespace: &str) -> CliResult {
     match action {
         ReceiptAction::Check { selector, json } => {
             let check = selector.receipt().check()?;
@@ -184,7 +186,7 @@ pub fn run_receipt(action: &ReceiptAction, out: &mut impl Write) -> CliResult {
             lock,
             no_lock,
         } => {
-            let _held = maybe_lock(lock, *no_lock)?;
+            let _held = maybe_lock(lock, *no_lock, namespace)?;
             match selector.receipt().write() {
                 Ok(()) => {
                     crate::write_path_line(out, "wrote ", &selector.path)?;
@@ -198,7 +200,7 @@ pub fn run_receipt(action: &ReceiptAction, out: &mut impl Write) -> CliResult {
             lock,
             no_lock,
         } => {
-            let _held = maybe_lock(lock, *no_lock)?;
+            let _held = maybe_lock(lock, *no_lock, namespace)?;
             match selector.receipt().clear() {
                 Ok(true) => {
                     crate::write_path_line(out, "removed ", &selector.path)?;
@@ -217,8 +219,8 @@ pub fn run_receipt(action: &ReceiptAction, out: &mut impl Write) -> CliResult {
 /// Runs `setup-stamp lock -- CMD...`: the command's exit code (128 + the
 /// signal when it was killed; 127 when it cannot be found, 126 when it
 /// cannot be run).
-pub fn run_lock(options: &LockOptions, command: &[OsString]) -> CliResult {
-    let path = lock_path(options)?;
+pub fn run_lock(options: &LockOptions, command: &[OsString], namespace: &str) -> CliResult {
+    let path = lock_path(options, namespace)?;
     let _held = SetupLock::try_acquire(&path)?;
     let Some((program, args)) = command.split_first() else {
         return Ok(0);
@@ -280,11 +282,9 @@ impl ReceiptsReport {
 }
 
 /// Checks every installed terok owner's receipt.
-pub fn receipts_report(
-    env: &Environment,
-    found: &[Option<FoundDistribution>],
-    names: &[String],
-) -> Result<ReceiptsReport, Box<dyn std::error::Error>> {
+pub fn receipts_report(env: &Environment) -> Result<ReceiptsReport, Box<dyn std::error::Error>> {
+    let names: Vec<&str> = TerokOwner::ALL.iter().map(|o| o.name()).collect();
+    let found = setup_stamp::distributions::find_distributions(&env.search_path, &names)?;
     let host = HostEnv::from_process();
     let scripts: Vec<&str> = TerokOwner::ALL.iter().map(|o| o.name()).collect();
     let executable = receipt::console_python(env, &scripts);
@@ -310,7 +310,7 @@ pub fn receipts_report(
     for owner in TerokOwner::ALL {
         let dist = names
             .iter()
-            .position(|n| n == owner.name())
+            .position(|n| *n == owner.name())
             .and_then(|i| found.get(i))
             .and_then(Option::as_ref);
         match dist {

@@ -133,8 +133,9 @@ fn status_line(status: &PackageStatus) -> String {
     )
 }
 
-/// `check` for people.
-pub fn check_human(check: &Check, style: Style) -> String {
+/// `check` for people; `setup_command` is what fixes a missing, stale or
+/// corrupt stamp (`terok setup`).
+pub fn check_human(check: &Check, style: Style, setup_command: &str) -> String {
     let report = &check.report;
     let mut out = String::new();
     let _ = writeln!(out, "verdict: {}", style.verdict(report.verdict));
@@ -167,7 +168,9 @@ pub fn check_human(check: &Check, style: Style) -> String {
             out.push_str("Fix: upgrade the packages back, or remove the stamp at your own risk:\n");
             let _ = writeln!(out, "  rm {}", shell_quote(&check.stamp_path));
         }
-        _ => out.push_str("Fix: terok setup\n"),
+        _ => {
+            let _ = writeln!(out, "Fix: {}", terminal_safe(setup_command));
+        }
     }
     out
 }
