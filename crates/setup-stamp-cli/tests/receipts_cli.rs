@@ -708,3 +708,73 @@ fn deeply_nested_or_huge_receipts_are_invalid_without_a_crash() {
         );
     }
 }
+
+#[test]
+fn the_default_lock_follows_the_namespace() {
+    let lab = Lab::new();
+    // Not as real root: uid 0 outside a user namespace would use /var/lib.
+    if nix::unistd::geteuid().is_root() {
+        let probe = Command::new("unshare")
+            .args(["--user", "--map-root-user", "true"])
+            .status();
+        if !probe.is_ok_and(|s| s.success()) {
+            eprintln!("skipped: running as root without user namespaces");
+            return;
+        }
+    }
+    let run = |args: &[&str]| {
+        let mut cmd = if nix::unistd::geteuid().is_root() {
+            let mut c = Command::new("unshare");
+            c.args(["--user", "--map-root-user", BIN]);
+            c
+        } else {
+            Command::new(BIN)
+        };
+        let out = cmd
+            .args(args)
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .env("HOME", lab.p("home"))
+            .env("XDG_DATA_HOME", lab.p("data"))
+            .env("TEROK_ROOT", lab.p("root"))
+            .output()
+            .expect("run");
+        out.status.code()
+    };
+    assert_eq!(run(&["lock", "--", "true"]), Some(0));
+    assert!(lab.p("data/terok/setup.lock").exists());
+    assert_eq!(run(&["--namespace", "acme", "lock", "--", "true"]), Some(0));
+    assert!(lab.p("data/acme/setup.lock").exists());
+    // TEROK_ROOT does not move the lock.
+    assert!(!lab.p("root/setup.lock").exists());
+}
+
+#[test]
+fn receipts_is_for_terok_only() {
+    let lab = Lab::new();
+    let site = receipts_site(&lab);
+    let r = lab.run(&[
+        "--namespace",
+        "acme",
+        "--sys-path",
+        site.to_str().expect("utf-8"),
+        "receipts",
+    ]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("terok's receipt owners only"),
+        "{}",
+        r.stderr
+    );
+    // --package does not change which owners `receipts` looks for.
+    let (code, report) = lab.json(&[
+        "--package",
+        "other",
+        "--sys-path",
+        site.to_str().expect("utf-8"),
+        "receipts",
+        "--json",
+    ]);
+    assert_eq!(code, 3);
+    assert_eq!(report["owners"].as_array().map(Vec::len), Some(2));
+}
