@@ -17,6 +17,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use nix::errno::Errno;
+use setup_stamp::safe_file::ReadFailure;
 use setup_stamp::stamp::{
     read_stamp_file, remove_stamp_file, write_stamp_file, write_stamp_file_with, CorruptReason,
     FileKind, StampFormatError, StampRead, StampReadError, WriteEvent, WriteOptions, WriteStep,
@@ -31,7 +32,9 @@ fn tempdir() -> tempfile::TempDir {
 
 fn corrupt_kind(read: StampRead) -> Option<FileKind> {
     match read {
-        StampRead::Corrupt(CorruptReason::NotRegularFile { kind }) => Some(kind),
+        StampRead::Corrupt(CorruptReason::Unreadable(ReadFailure::NotRegularFile { kind })) => {
+            Some(kind)
+        }
         _ => None,
     }
 }
@@ -159,7 +162,9 @@ fn huge_sparse_file_is_too_large_without_reading_it() {
     assert!(start.elapsed() < Duration::from_secs(2));
     assert_eq!(
         read,
-        StampRead::Corrupt(CorruptReason::TooLarge { size: 1 << 30 })
+        StampRead::Corrupt(CorruptReason::Unreadable(ReadFailure::TooLarge {
+            size: 1 << 30
+        }))
     );
 
     // Exactly at the limit is still read (and then fails to parse).
@@ -171,7 +176,7 @@ fn huge_sparse_file_is_too_large_without_reading_it() {
     f.set_len(MAX_STAMP_BYTES + 1).unwrap();
     assert!(matches!(
         read_stamp_file(&path).unwrap(),
-        StampRead::Corrupt(CorruptReason::TooLarge { .. })
+        StampRead::Corrupt(CorruptReason::Unreadable(ReadFailure::TooLarge { .. }))
     ));
 }
 
@@ -250,9 +255,9 @@ fn unreadable_body(dir: &Path) {
     let path = dir.join("setup.stamp");
     assert!(matches!(
         read_stamp_file(&path).unwrap(),
-        StampRead::Corrupt(CorruptReason::OpenFailed {
+        StampRead::Corrupt(CorruptReason::Unreadable(ReadFailure::OpenFailed {
             errno: Errno::EACCES
-        })
+        }))
     ));
     // A parent that cannot be searched is an error, not a verdict.
     let hidden = dir.join("locked").join("setup.stamp");

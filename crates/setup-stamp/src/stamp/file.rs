@@ -36,27 +36,10 @@ pub enum StampRead {
 /// Why an existing stamp is reported as `stamp_corrupt`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CorruptReason {
-    /// Something other than a regular file is at the path.
-    NotRegularFile {
-        /// What it is.
-        kind: FileKind,
-    },
-    /// The file could not be opened (`EACCES` for mode 000 as non-root, or it
-    /// vanished after `stat`).
-    OpenFailed {
-        /// The cause.
-        errno: Errno,
-    },
-    /// Reading the opened file failed (`EIO`, …).
-    ReadFailed {
-        /// The cause.
-        errno: Errno,
-    },
-    /// Larger than [`MAX_STAMP_BYTES`].
-    TooLarge {
-        /// The size seen (at least `MAX_STAMP_BYTES + 1`).
-        size: u64,
-    },
+    /// The file cannot be read: not a regular file (a FIFO, a directory…),
+    /// cannot be opened (`EACCES` for mode 000 as non-root, or it vanished
+    /// after `stat`), a read error, or larger than [`MAX_STAMP_BYTES`].
+    Unreadable(ReadFailure),
     /// The contents are not a stamp the reference accepts.
     Format(StampFormatError),
 }
@@ -64,12 +47,16 @@ pub enum CorruptReason {
 impl fmt::Display for CorruptReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            CorruptReason::NotRegularFile { kind } => {
+            CorruptReason::Unreadable(ReadFailure::NotRegularFile { kind }) => {
                 write!(f, "the stamp is {kind}, not a regular file")
             }
-            CorruptReason::OpenFailed { errno } => write!(f, "cannot open the stamp: {errno}"),
-            CorruptReason::ReadFailed { errno } => write!(f, "cannot read the stamp: {errno}"),
-            CorruptReason::TooLarge { size } => write!(
+            CorruptReason::Unreadable(ReadFailure::OpenFailed { errno }) => {
+                write!(f, "cannot open the stamp: {errno}")
+            }
+            CorruptReason::Unreadable(ReadFailure::ReadFailed { errno }) => {
+                write!(f, "cannot read the stamp: {errno}")
+            }
+            CorruptReason::Unreadable(ReadFailure::TooLarge { size }) => write!(
                 f,
                 "the stamp is {size} bytes, more than the {MAX_STAMP_BYTES} a stamp may have"
             ),
@@ -103,17 +90,6 @@ impl fmt::Display for StampReadError {
 }
 
 impl std::error::Error for StampReadError {}
-
-impl From<ReadFailure> for CorruptReason {
-    fn from(failure: ReadFailure) -> Self {
-        match failure {
-            ReadFailure::NotRegularFile { kind } => CorruptReason::NotRegularFile { kind },
-            ReadFailure::OpenFailed { errno } => CorruptReason::OpenFailed { errno },
-            ReadFailure::ReadFailed { errno } => CorruptReason::ReadFailed { errno },
-            ReadFailure::TooLarge { size } => CorruptReason::TooLarge { size },
-        }
-    }
-}
 
 /// Reads and parses the stamp at `path`, classifying every outcome the way
 /// the reference's `needs_setup` does before it compares versions.
@@ -149,14 +125,16 @@ pub fn read_stamp_file(path: &Path) -> Result<StampRead, StampReadError> {
         }
     };
     if let Some(kind) = FileKind::from_mode(st.st_mode) {
-        return Ok(StampRead::Corrupt(CorruptReason::NotRegularFile { kind }));
+        return Ok(StampRead::Corrupt(CorruptReason::Unreadable(
+            ReadFailure::NotRegularFile { kind },
+        )));
     }
     Ok(match read_regular_file(path, MAX_STAMP_BYTES) {
         Ok(bytes) => match parse_stamp(&bytes) {
             Ok(contents) => StampRead::Valid(contents),
             Err(e) => StampRead::Corrupt(CorruptReason::Format(e)),
         },
-        Err(failure) => StampRead::Corrupt(failure.into()),
+        Err(failure) => StampRead::Corrupt(CorruptReason::Unreadable(failure)),
     })
 }
 
@@ -192,9 +170,9 @@ mod tests {
             "cannot examine /x/setup.stamp: EACCES: Permission denied"
         );
         assert_eq!(
-            CorruptReason::NotRegularFile {
+            CorruptReason::Unreadable(ReadFailure::NotRegularFile {
                 kind: FileKind::Fifo
-            }
+            })
             .to_string(),
             "the stamp is a named pipe, not a regular file"
         );
