@@ -40,11 +40,23 @@ pub struct ReceiptSelector {
 /// Where the setup lock is, for the commands that take it.
 #[derive(Debug, Args)]
 pub struct LockOptions {
-    /// The lock file (default: `setup.lock` in the platform state base,
-    /// `$XDG_DATA_HOME/terok` or `~/.local/share/terok`; `/var/lib/terok`
-    /// for root).
+    /// The lock file (default: `setup.lock` in the namespace's platform
+    /// state base, `$XDG_DATA_HOME/NS` or `~/.local/share/NS`;
+    /// `/var/lib/NS` for root; `<NS>_ROOT` does not move it).
     #[arg(long, value_name = "FILE")]
     pub lock_file: Option<PathBuf>,
+}
+
+/// What `receipt write` and `receipt clear` take: the receipt and the lock.
+#[derive(Debug, Args)]
+pub struct ReceiptChange {
+    #[command(flatten)]
+    selector: ReceiptSelector,
+    #[command(flatten)]
+    lock: LockOptions,
+    /// Do not take the setup lock.
+    #[arg(long)]
+    no_lock: bool,
 }
 
 fn parse_input(text: &str) -> Result<(String, String), String> {
@@ -76,28 +88,12 @@ Example:
     #[command(after_help = "\
 Takes the setup lock unless --no-lock (or inside `setup-stamp lock`).
 Exit codes: 0 written; 4 refused (the receipt is newer); 1 error.")]
-    Write {
-        #[command(flatten)]
-        selector: ReceiptSelector,
-        #[command(flatten)]
-        lock: LockOptions,
-        /// Do not take the setup lock.
-        #[arg(long)]
-        no_lock: bool,
-    },
+    Write(ReceiptChange),
     /// Invalidate the receipt: remove it (refused on a downgrade).
     #[command(after_help = "\
 Takes the setup lock unless --no-lock (or inside `setup-stamp lock`).
 Exit codes: 0 removed or absent; 4 refused (the receipt is newer); 1 error.")]
-    Clear {
-        #[command(flatten)]
-        selector: ReceiptSelector,
-        #[command(flatten)]
-        lock: LockOptions,
-        /// Do not take the setup lock.
-        #[arg(long)]
-        no_lock: bool,
-    },
+    Clear(ReceiptChange),
 }
 
 type CliResult = Result<u8, Box<dyn std::error::Error>>;
@@ -181,11 +177,11 @@ pub fn run_receipt(action: &ReceiptAction, out: &mut impl Write, namespace: &str
             }
             Ok(check.status.exit_code())
         }
-        ReceiptAction::Write {
+        ReceiptAction::Write(ReceiptChange {
             selector,
             lock,
             no_lock,
-        } => {
+        }) => {
             let _held = maybe_lock(lock, *no_lock, namespace)?;
             match selector.receipt().write() {
                 Ok(()) => {
@@ -195,11 +191,11 @@ pub fn run_receipt(action: &ReceiptAction, out: &mut impl Write, namespace: &str
                 Err(e) => refused_or(e),
             }
         }
-        ReceiptAction::Clear {
+        ReceiptAction::Clear(ReceiptChange {
             selector,
             lock,
             no_lock,
-        } => {
+        }) => {
             let _held = maybe_lock(lock, *no_lock, namespace)?;
             match selector.receipt().clear() {
                 Ok(true) => {
