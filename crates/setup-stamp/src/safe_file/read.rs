@@ -101,8 +101,19 @@ impl fmt::Display for ReadFailure {
 
 impl std::error::Error for ReadFailure {}
 
-/// Opens `path` without blocking and reads it, if it is still a regular file
-/// of at most [`max_bytes`].
+/// Opens `path` without blocking and reads it, if it is a regular file of
+/// at most `max_bytes`.
+///
+/// The open uses `O_NONBLOCK | O_NOCTTY`, and the type is checked on the
+/// open handle, so a FIFO or a terminal at the path cannot block the caller
+/// or become its controlling terminal. At most `max_bytes + 1` bytes are
+/// read, even if the file grows meanwhile.
+///
+/// ```
+/// use setup_stamp::safe_file::{read_regular_file, ReadFailure};
+/// let dir = std::env::temp_dir();
+/// assert!(matches!(read_regular_file(&dir, 64), Err(ReadFailure::NotRegularFile { .. })));
+/// ```
 pub fn read_regular_file(path: &Path, max_bytes: u64) -> Result<Vec<u8>, ReadFailure> {
     let flags = OFlag::O_RDONLY | OFlag::O_NONBLOCK | OFlag::O_NOCTTY | OFlag::O_CLOEXEC;
     let fd = open(path, flags, Mode::empty()).map_err(|errno| ReadFailure::OpenFailed { errno })?;
@@ -117,7 +128,7 @@ pub fn read_regular_file(path: &Path, max_bytes: u64) -> Result<Vec<u8>, ReadFai
     read_capped(&fd, size, max_bytes)
 }
 
-/// Reads to end of file, giving up once more than [`max_bytes`] bytes
+/// Reads to end of file, giving up once more than `max_bytes` bytes
 /// have arrived (the file may grow after `fstat`).
 ///
 /// End of file is a read of zero bytes, or a short read that brings the total
