@@ -251,6 +251,37 @@ fn bench_read_stamp<M: Measurement + 'static>(c: &mut Criterion<M>) {
     });
 }
 
+/// One ready terok-sandbox receipt: the file read, parsed and compared
+/// (`SetupReceipt::check`), and the parse and comparison alone.
+fn bench_receipt<M: Measurement + 'static>(c: &mut Criterion<M>) {
+    use setup_stamp::receipt::{compare_receipt, SetupReceipt, SetupStatus, Stored};
+    let root = tempfile::tempdir().expect("tempdir");
+    let python = r#"["/venv/bin/python3.12", "3.12.1 (main, Jan 5 2024) [GCC 12.2.0]", [2049, 1234567, 17600, 1700000000123456789]]"#;
+    let receipt = SetupReceipt::new(root.path().join("setup.json"), "terok-sandbox", "0.6.0")
+        .with_input("python", python)
+        .with_input(
+            "credentials",
+            "/home/u/.local/share/terok/vault/credentials.db",
+        )
+        .with_input("host_tools", "6b".repeat(32));
+    receipt.write().expect("write receipt");
+    assert_eq!(receipt.check().expect("check").status, SetupStatus::Ready);
+    let text = receipt.rendered();
+    let mut group = c.benchmark_group("receipt");
+    group.bench_function("check", |b| b.iter(|| black_box(receipt.check())));
+    group.bench_function("compare", |b| {
+        b.iter(|| {
+            black_box(compare_receipt(
+                Stored::Bytes(black_box(text.as_bytes())),
+                "terok-sandbox",
+                "0.6.0",
+                &receipt.inputs,
+            ))
+        })
+    });
+    group.finish();
+}
+
 fn bench_compare<M: Measurement + 'static>(c: &mut Criterion<M>) {
     let mut group = c.benchmark_group("compare_versions");
     for (a, b) in [
@@ -349,6 +380,7 @@ fn run<M: Measurement + 'static>(mut c: Criterion<M>) {
     bench_read_stamp(&mut c);
     bench_compare(&mut c);
     bench_stamp_path(&mut c);
+    bench_receipt(&mut c);
     c.final_summary();
 }
 
