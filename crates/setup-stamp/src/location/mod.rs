@@ -135,9 +135,12 @@ pub enum LocationError {
         /// The value.
         value: String,
     },
-    /// `paths.root` leads into a symlink loop.
+    /// `paths.root` (or another path being resolved) leads into a symlink
+    /// loop.
     SymlinkLoop {
-        /// The value of `paths.root`.
+        /// What was resolved: `paths.root`, or the variable that gave it.
+        origin: String,
+        /// The value being resolved.
         value: String,
         /// The path that still loops after resolution.
         path: PathBuf,
@@ -176,9 +179,13 @@ impl fmt::Display for LocationError {
             LocationError::NulInPath { value } => {
                 write!(f, "paths.root {value:?} contains a NUL character")
             }
-            LocationError::SymlinkLoop { value, path } => write!(
+            LocationError::SymlinkLoop {
+                origin,
+                value,
+                path,
+            } => write!(
                 f,
-                "paths.root {value:?}: symlink loop from {}",
+                "{origin} {value:?}: symlink loop from {}",
                 path.display()
             ),
             LocationError::ReadLink { path, source } => {
@@ -286,6 +293,7 @@ fn resolve_config_root(value: &str, host: &dyn Host) -> Result<PathBuf, Location
     })?;
     let resolved = realpath::resolve(&expanded.to_bytes(), host).map_err(|e| match e {
         RealpathError::SymlinkLoop(path) => LocationError::SymlinkLoop {
+            origin: "paths.root".to_owned(),
             value: value.to_owned(),
             path,
         },

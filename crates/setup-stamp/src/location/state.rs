@@ -53,18 +53,20 @@ pub fn env_dir(var: &str, host: &dyn Host) -> Result<Option<PathBuf>, LocationEr
 }
 
 /// `Path(path).resolve()` (non-strict): absolute, symlinks followed
-/// component by component, a missing tail kept as written.
+/// component by component, a missing tail kept as written. `origin` names
+/// where the path came from, for errors (`TEROK_STATE_DIR`).
 ///
 /// ```
 /// use setup_stamp::location::{resolve_path, MapHost};
 /// let host = MapHost::new(1000);
-/// let p = resolve_path(std::path::Path::new("/nonexistent/a/../b/./c"), &host).unwrap();
+/// let p = resolve_path(std::path::Path::new("/nonexistent/a/../b/./c"), "X_DIR", &host).unwrap();
 /// assert_eq!(p.to_str(), Some("/nonexistent/b/c"));
 /// ```
-pub fn resolve_path(path: &Path, host: &dyn Host) -> Result<PathBuf, LocationError> {
+pub fn resolve_path(path: &Path, origin: &str, host: &dyn Host) -> Result<PathBuf, LocationError> {
     let text = PurePath::parse(path.as_os_str().as_bytes()).to_bytes();
     let resolved = realpath::resolve(&text, host).map_err(|e| match e {
         RealpathError::SymlinkLoop(looping) => LocationError::SymlinkLoop {
+            origin: origin.to_owned(),
             value: path.to_string_lossy().into_owned(),
             path: looping,
         },

@@ -106,8 +106,12 @@ impl TerokOwner {
     pub fn receipt_path(self, host: &dyn Host) -> Result<PathBuf, LocationError> {
         let dir = match self {
             TerokOwner::Terok => match location::env_dir("TEROK_STATE_DIR", host)? {
-                Some(dir) => location::resolve_path(&dir, host)?,
-                None => location::resolve_path(&state_dir(host)?.join("core"), host)?,
+                Some(dir) => location::resolve_path(&dir, "TEROK_STATE_DIR", host)?,
+                None => location::resolve_path(
+                    &state_dir(host)?.join("core"),
+                    "terok's core state directory",
+                    host,
+                )?,
             },
             TerokOwner::Executor => match location::env_dir("TEROK_EXECUTOR_STATE_DIR", host)? {
                 Some(dir) => dir,
