@@ -221,7 +221,7 @@ pub struct InterpreterFlags {
 }
 
 /// A Python environment and the search path its console scripts see: the
-/// result of [`discover`], and the report `setup-stamp env` prints (its
+/// result of [`discover`](fn@discover), and the report `setup-stamp env` prints (its
 /// [`Display`](fmt::Display) form and [`Environment::to_json_value`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Environment {
@@ -557,7 +557,7 @@ fn venv_search_path(
 /// `.pth` files add, and — with `include-system-site-packages = true` — the
 /// user site and the base interpreter's site-packages. Any other
 /// interpreter is asked once (at most [`QUERY_TIMEOUT`]) and its answer
-/// cached (see [`discover`]).
+/// cached (see [`discover`](fn@discover)).
 pub fn search_path_for_python(path: &Path) -> Result<Environment, EnvironmentError> {
     search_path_for_python_in(path, &HostEnv::from_process())
 }

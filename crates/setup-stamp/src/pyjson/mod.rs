@@ -102,7 +102,7 @@ impl std::error::Error for JsonError {}
 /// The deepest nesting [`loads`] accepts (Python itself gives up with
 /// `RecursionError` at about 1,500 levels in 3.12).
 ///
-/// Parsing, [`python_str`] and [`dumps`] use no recursion, but a [`Value`] is
+/// Parsing, [`python_str`] and [`dumps`](fn@dumps) use no recursion, but a [`Value`] is
 /// still dropped, cloned and compared recursively by Rust, which costs a few
 /// hundred bytes of stack per level in unoptimised builds (much less when
 /// optimised): 10,000 levels fit well within an 8 MiB main-thread stack,
