@@ -61,13 +61,26 @@ impl Tmpfs {
         }
     }
 
+    /// Remounts with `options`, retrying for a while: a read-only remount
+    /// fails with "mount point is busy" while any process holds a file on
+    /// the tmpfs open for writing, which includes a child that another test
+    /// thread forked during a write here and that has not reached `exec`
+    /// (and so closed its close-on-exec copies) yet on a loaded machine.
     fn remount(&self, options: &str) {
-        let status = Command::new("mount")
-            .args(["-o", &format!("remount,{options}")])
-            .arg(&self.point)
-            .status()
-            .expect("run mount");
-        assert!(status.success(), "remount {options}");
+        let mut last = String::new();
+        for _ in 0..100 {
+            let out = Command::new("mount")
+                .args(["-o", &format!("remount,{options}")])
+                .arg(&self.point)
+                .output()
+                .expect("run mount");
+            if out.status.success() {
+                return;
+            }
+            last = String::from_utf8_lossy(&out.stderr).trim().to_owned();
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("remount {options}: {last}");
     }
 }
 
