@@ -143,13 +143,12 @@ impl SetupReceipt {
     /// digits.
     pub fn check(&self) -> Result<SetupCheck, ReceiptCheckError> {
         let read = read_receipt(&self.path);
-        let stored = match &read {
-            Ok(bytes) => Stored::Bytes(bytes),
-            Err(ReadFailure::OpenFailed {
-                errno: Errno::ENOENT,
-            }) => Stored::Missing,
-            Err(_) => Stored::Unreadable,
-        };
+        self.compare(stored(&read))
+    }
+
+    /// [`check`](Self::check) against receipt bytes already read (or their
+    /// absence), without touching the file.
+    pub fn compare(&self, stored: Stored<'_>) -> Result<SetupCheck, ReceiptCheckError> {
         compare_receipt(stored, &self.owner, &self.version, &self.inputs)
     }
 
@@ -202,9 +201,23 @@ impl SetupReceipt {
     }
 }
 
-/// Reads the receipt's bytes as `Path(path).read_text()` would reach them.
-fn read_receipt(path: &Path) -> Result<Vec<u8>, ReadFailure> {
+/// Reads the receipt's bytes as `Path(path).read_text()` would reach them
+/// (the path spelled as pathlib does, at most [`MAX_RECEIPT_BYTES`]).
+pub(super) fn read_receipt(path: &Path) -> Result<Vec<u8>, ReadFailure> {
     safe_file::read_regular_file(&python_path(path), MAX_RECEIPT_BYTES)
+}
+
+/// What a read found, as the comparison sees it: no file (`ENOENT`, the
+/// reference's `FileNotFoundError`), something unreadable (any other
+/// `OSError`), or the bytes.
+pub(super) fn stored(read: &Result<Vec<u8>, ReadFailure>) -> Stored<'_> {
+    match read {
+        Ok(bytes) => Stored::Bytes(bytes),
+        Err(ReadFailure::OpenFailed {
+            errno: Errno::ENOENT,
+        }) => Stored::Missing,
+        Err(_) => Stored::Unreadable,
+    }
 }
 
 /// The path as `pathlib` spells it: repeated slashes, `.` components and a

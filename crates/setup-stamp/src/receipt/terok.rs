@@ -210,7 +210,8 @@ pub fn check_owner(
     known: &KnownInputs,
     host: &dyn Host,
 ) -> OwnerReport {
-    let bytes = safe_file::read_regular_file(&path, super::MAX_RECEIPT_BYTES);
+    // One read serves both the report and the comparison.
+    let bytes = super::file::read_receipt(&path);
     let stored = bytes.as_ref().ok().and_then(|b| parse_receipt(b).ok());
     let recorded = |key: &str| -> Option<PyString> {
         stored.as_ref().and_then(|s| {
@@ -255,7 +256,7 @@ pub fn check_owner(
     }
     // (A recorded value with a lone surrogate is stood in for by U+FFFD,
     // which makes the receipt stale: whether it is unchanged cannot be told.)
-    let check = receipt.check();
+    let check = receipt.compare(super::file::stored(&bytes));
     OwnerReport {
         owner,
         path,
