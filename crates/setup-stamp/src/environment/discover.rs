@@ -84,12 +84,17 @@ impl Default for DiscoveryOptions {
     }
 }
 
-/// Reads the first bytes of a file (enough for any launcher line).
-fn head(path: &Path) -> std::io::Result<Vec<u8>> {
+/// Reads the first bytes of a file (enough for any launcher line). Opened
+/// non-blocking: a FIFO planted as a script reads as empty at once instead
+/// of waiting for a writer, and at most 2 KiB are read from anything.
+pub(crate) fn head(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(nix::libc::O_NONBLOCK | nix::libc::O_NOCTTY)
+        .open(path)?;
     let mut buf = Vec::with_capacity(1024);
-    std::fs::File::open(path)?
-        .take(2048)
-        .read_to_end(&mut buf)?;
+    file.take(2048).read_to_end(&mut buf)?;
     Ok(buf)
 }
 

@@ -89,6 +89,7 @@ mod test_support;
 mod venv;
 
 pub use cache::{cache_dir, KEY_VARIABLES};
+pub(crate) use discover::head as script_head;
 pub use discover::{
     discover, discover_in, DiscoveryOptions, DiscoveryRequest, QUERY_TIMEOUT, TRACKED_PACKAGES,
 };

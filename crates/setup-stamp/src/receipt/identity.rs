@@ -100,7 +100,7 @@ pub fn console_python(env: &Environment, scripts: &[&str]) -> Option<PathBuf> {
         candidates.extend(scripts.iter().map(|name| venv.join("bin").join(name)));
     }
     for script in candidates {
-        let Some(head) = read_head(&script) else {
+        let Ok(head) = crate::environment::script_head(&script) else {
             continue;
         };
         match parse_shebang(&head) {
@@ -114,13 +114,6 @@ pub fn console_python(env: &Environment, scripts: &[&str]) -> Option<PathBuf> {
         }
     }
     env.interpreter.clone()
-}
-
-fn read_head(path: &Path) -> Option<Vec<u8>> {
-    let mut file = std::fs::File::open(path).ok()?;
-    let mut head = Vec::new();
-    file.by_ref().take(4096).read_to_end(&mut head).ok()?;
-    Some(head)
 }
 
 const MAGIC: &str = "setup-stamp sys.version cache 1";
@@ -275,6 +268,34 @@ fn ask_sys_version(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn console_python_reads_launchers_without_blocking_on_a_fifo() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let bin = dir.path().join("bin");
+        std::fs::create_dir(&bin).unwrap();
+        nix::unistd::mkfifo(
+            &bin.join("terok"),
+            nix::sys::stat::Mode::from_bits_truncate(0o755),
+        )
+        .unwrap();
+        std::fs::write(
+            bin.join("terok-sandbox"),
+            b"#!/v/bin/python3.12\nimport x\n",
+        )
+        .unwrap();
+        let mut env = Environment::nothing("test");
+        env.virtual_env = Some(dir.path().to_owned());
+        env.interpreter = Some(PathBuf::from("/v/bin/python3"));
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(console_python(&env, &["terok", "terok-sandbox"]));
+        });
+        let found = rx
+            .recv_timeout(Duration::from_secs(10))
+            .expect("console_python blocked on a FIFO");
+        assert_eq!(found, Some(PathBuf::from("/v/bin/python3.12")));
+    }
 
     #[test]
     fn cache_round_trip_and_staleness() {
