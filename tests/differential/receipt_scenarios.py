@@ -24,6 +24,8 @@ import json
 import random
 from collections import Counter
 
+from scenarios import random_version  # the stamp suite's realistic PEP 440 generator
+
 SEED = 20260403
 
 OWNER = "terok-sandbox"
@@ -92,31 +94,6 @@ NORMALIZING = [
 ]
 
 INVALID_VERSIONS = ["x", "latest", "1.0_1", "", " ", "1..0", "main", "1.0+", "-1", "☃", "1.0 beta", "v", "1.0.", "1.0-1-1"]
-
-
-def random_version(rng: random.Random) -> str:
-    parts = [
-        str(rng.choice([0, 0, 1, 2, 3, 10, 99, rng.randrange(1000)]))
-        for _ in range(rng.choice([1, 2, 3, 3, 4]))
-    ]
-    text = ".".join(parts)
-    if rng.random() < 0.1:
-        text = f"{rng.choice([1, 2, 10])}!" + text
-    if rng.random() < 0.25:
-        text += rng.choice(["a", "b", "rc", "alpha", "beta", "c", "pre", "preview", ".a", "-rc", "_b"]) + str(
-            rng.randrange(5)
-        )
-    if rng.random() < 0.2:
-        text += rng.choice([".post", "-post", "post", ".rev", "-"]) + str(rng.randrange(5))
-    if rng.random() < 0.2:
-        text += rng.choice([".dev", "dev", "-dev", "_dev"]) + str(rng.randrange(5))
-    if rng.random() < 0.15:
-        text += "+" + rng.choice(["abc", "ubuntu1", "1.2", "g1234abc", "local.7", "ABC"])
-    if rng.random() < 0.05:
-        text = rng.choice(["v", "V", " ", "\t"]) + text
-    if rng.random() < 0.05:
-        text = text.upper()
-    return text
 
 
 def near(rng: random.Random, version: str) -> str:
