@@ -63,7 +63,9 @@ pub mod stamp;
 pub mod verdict;
 pub mod version;
 
+mod child;
 mod ecosystem;
+mod hex;
 
 pub use ecosystem::{
     Check, Ecosystem, Error, SetupStamp, StampState, STAMP_FILE_NAME, TEROK_NAMESPACE,

@@ -60,6 +60,7 @@ use std::path::{Path, PathBuf};
 pub use metadata::version_from_metadata;
 pub use name::{legacy_normalize, normalize};
 
+use archive::ZipSource;
 pub(crate) use listing::pth_names;
 use name::Prepared;
 use read::read_version;
@@ -180,13 +181,72 @@ pub fn find_distributions(
     search_path: &[PathBuf],
     names: &[&str],
 ) -> Result<Vec<Option<FoundDistribution>>, DistributionError> {
-    let prepared: Vec<Option<Prepared>> = names
+    let prepared = prepare(names);
+    let (resolved, mut archives) = locate(search_path, &prepared);
+    let mut out = Vec::with_capacity(names.len());
+    for ((name, query), found) in names.iter().zip(&prepared).zip(resolved) {
+        if query.is_none() {
+            return Err(DistributionError::EmptyName);
+        }
+        let Some((entry_index, location)) = found else {
+            out.push(None);
+            continue;
+        };
+        let search_entry = &search_path[entry_index];
+        let archive = archives
+            .iter_mut()
+            .find(|(i, _)| *i == entry_index)
+            .map(|(_, a)| (a, search_entry.as_path()));
+        let version = read_version(&location, archive)?;
+        let metadata_dir = match &location {
+            Location::Fs(path) => path.clone(),
+            Location::Zip { child } => Path::new(search_entry).join(child),
+        };
+        out.push(Some(FoundDistribution {
+            name: (*name).to_owned(),
+            version,
+            metadata_dir,
+            search_entry: search_entry.clone(),
+        }));
+    }
+    Ok(out)
+}
+
+/// Which of `names` have a distribution on `search_path`, like
+/// `importlib.metadata.distribution(name)` succeeding — without reading
+/// any metadata (so without its errors: a name whose metadata cannot be
+/// read counts as present).
+///
+/// ```
+/// use setup_stamp::distributions::distributions_present;
+/// let site = tempfile::tempdir()?;
+/// std::fs::create_dir(site.path().join("terok-0.9.1.dist-info"))?;
+/// let found = distributions_present(&[site.path().to_owned()], &["terok", "terok-util"]);
+/// assert_eq!(found, [true, false]);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn distributions_present(search_path: &[PathBuf], names: &[&str]) -> Vec<bool> {
+    let prepared = prepare(names);
+    let (resolved, _) = locate(search_path, &prepared);
+    resolved.iter().map(Option::is_some).collect()
+}
+
+fn prepare(names: &[&str]) -> Vec<Option<Prepared>> {
+    names
         .iter()
         .map(|n| (!n.is_empty()).then(|| Prepared::new(n)))
-        .collect();
+        .collect()
+}
 
-    // Per name: index of the search entry and the matched location.
-    let mut resolved: Vec<Option<(usize, Location)>> = names.iter().map(|_| None).collect();
+/// Per name: the index of the search entry and the matched location.
+type Resolved = Vec<Option<(usize, Location)>>;
+
+/// The archives opened while scanning, by search entry, kept for reading
+/// the matched members.
+type Opened = Vec<(usize, ZipSource)>;
+
+fn locate(search_path: &[PathBuf], prepared: &[Option<Prepared>]) -> (Resolved, Opened) {
+    let mut resolved: Resolved = prepared.iter().map(|_| None).collect();
     // Archives opened while scanning, kept for reading the matched members.
     let mut archives = Vec::new();
 
@@ -218,31 +278,5 @@ pub fn find_distributions(
         }
     }
 
-    let mut out = Vec::with_capacity(names.len());
-    for ((name, query), found) in names.iter().zip(&prepared).zip(resolved) {
-        if query.is_none() {
-            return Err(DistributionError::EmptyName);
-        }
-        let Some((entry_index, location)) = found else {
-            out.push(None);
-            continue;
-        };
-        let search_entry = &search_path[entry_index];
-        let archive = archives
-            .iter_mut()
-            .find(|(i, _)| *i == entry_index)
-            .map(|(_, a)| (a, search_entry.as_path()));
-        let version = read_version(&location, archive)?;
-        let metadata_dir = match &location {
-            Location::Fs(path) => path.clone(),
-            Location::Zip { child } => Path::new(search_entry).join(child),
-        };
-        out.push(Some(FoundDistribution {
-            name: (*name).to_owned(),
-            version,
-            metadata_dir,
-            search_entry: search_entry.clone(),
-        }));
-    }
-    Ok(out)
+    (resolved, archives)
 }

@@ -1,11 +1,10 @@
 //! Asking an interpreter, once, what cannot be derived statically.
 
 use std::ffi::OsString;
-use std::io::Read;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use super::host::HostEnv;
 use super::InterpreterFlags;
@@ -265,12 +264,6 @@ pub(crate) fn query_args(flags: &InterpreterFlags) -> Vec<&'static str> {
     args
 }
 
-fn last_lines(bytes: &[u8], n: usize) -> String {
-    let text = String::from_utf8_lossy(bytes);
-    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-    lines[lines.len().saturating_sub(n)..].join(" | ")
-}
-
 /// Runs `interpreter -S -c QUERY_SCRIPT` with the host's variables (minus
 /// `PYTHONPATH`) and current directory, waiting at most `timeout`; a child
 /// still running then is killed.
@@ -289,64 +282,22 @@ pub(crate) fn run_query(
             host.vars
                 .iter()
                 .filter(|(k, _)| k.as_os_str() != "PYTHONPATH"),
-        )
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+        );
     if host.cwd().is_dir() {
         cmd.current_dir(host.cwd());
     }
-    let mut child = cmd.spawn().map_err(QueryFailure::Spawn)?;
-    let reader = |pipe: Option<Box<dyn Read + Send>>| {
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut buf = Vec::new();
-            if let Some(mut p) = pipe {
-                // Bounded: a runaway child cannot exhaust memory.
-                let _ = p.by_ref().take(1 << 20).read_to_end(&mut buf);
-            }
-            let _ = tx.send(buf);
-        });
-        rx
+    let done = match crate::child::run_bounded(cmd, timeout, 1 << 20) {
+        Ok(done) => done,
+        Err(crate::child::RunError::Spawn(e)) => return Err(QueryFailure::Spawn(e)),
+        Err(crate::child::RunError::Timeout(t)) => return Err(QueryFailure::Timeout(t)),
     };
-    let out_rx = reader(
-        child
-            .stdout
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    );
-    let err_rx = reader(
-        child
-            .stderr
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    );
-    let start = Instant::now();
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) => {}
-            Err(e) => return Err(QueryFailure::Spawn(e)),
-        }
-        if start.elapsed() >= timeout {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err(QueryFailure::Timeout(timeout));
-        }
-        std::thread::sleep(Duration::from_millis(2));
-    };
-    // A grandchild may keep the pipes open: wait only for the time left.
-    let left = timeout.saturating_sub(start.elapsed()) + Duration::from_millis(100);
-    let stdout = out_rx.recv_timeout(left).unwrap_or_default();
-    let stderr = err_rx
-        .recv_timeout(Duration::from_millis(50))
-        .unwrap_or_default();
-    if !status.success() {
+    if !done.status.success() {
         return Err(QueryFailure::Exit {
-            status: status.to_string(),
-            stderr: last_lines(&stderr, 3),
+            status: done.status.to_string(),
+            stderr: crate::child::last_lines(&done.stderr, 3),
         });
     }
+    let stdout = done.stdout;
     let text = String::from_utf8(stdout)
         .map_err(|_| QueryFailure::BadAnswer("output is not UTF-8".into()))?;
     InterpreterInfo::from_lines(text.lines()).map_err(QueryFailure::BadAnswer)
@@ -355,6 +306,7 @@ pub(crate) fn run_query(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Instant;
 
     fn sample() -> InterpreterInfo {
         InterpreterInfo {

@@ -9,12 +9,11 @@
 //! the interpreter cache directory, keyed by the interpreter's resolved
 //! path, size, modification time and inode.
 
-use std::io::Read;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use crate::environment::{
     cache_dir, parse_shebang, path_to_pystring, which, DiscoveryRule, Environment, HostEnv,
@@ -169,25 +168,11 @@ fn version_key(interpreter: &Path) -> Option<VersionKey> {
 fn header(key: &VersionKey) -> String {
     format!(
         "{MAGIC}\nkey.path {}\nkey.size {}\nkey.mtime_ns {}\nkey.inode {}\n",
-        hex(key.0.as_os_str().as_bytes()),
+        crate::hex::encode(key.0.as_os_str().as_bytes()),
         key.1,
         key.2,
         key.3
     )
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unhex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
-        .collect()
 }
 
 fn file_name(path: &Path) -> String {
@@ -204,11 +189,11 @@ fn load(file: &Path, key: &VersionKey) -> Option<String> {
     let text = String::from_utf8(text).ok()?;
     let body = text.strip_prefix(&header(key))?;
     let line = body.strip_prefix("version ")?.strip_suffix('\n')?;
-    String::from_utf8(unhex(line)?).ok()
+    String::from_utf8(crate::hex::decode(line)?).ok()
 }
 
 fn store(file: &Path, key: &VersionKey, version: &str) -> Result<(), crate::safe_file::WriteError> {
-    let text = format!("{}version {}\n", header(key), hex(version.as_bytes()));
+    let text = format!("{}version {}\n", header(key), crate::hex::encode(version.as_bytes()));
     crate::safe_file::write_file(file, text.as_bytes())
 }
 
@@ -226,39 +211,22 @@ fn ask_sys_version(
         "import sys; sys.stdout.write(sys.version)",
     ])
     .env_clear()
-    .envs(host.vars.iter())
-    .stdin(Stdio::null())
-    .stdout(Stdio::piped())
-    .stderr(Stdio::null());
+    .envs(host.vars.iter());
     if host.cwd().is_dir() {
         cmd.current_dir(host.cwd());
     }
-    let mut child = cmd.spawn().map_err(QueryFailure::Spawn)?;
-    let start = Instant::now();
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if start.elapsed() < timeout => {
-                std::thread::sleep(Duration::from_millis(2));
-            }
-            Ok(None) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(QueryFailure::Timeout(timeout));
-            }
-            Err(e) => return Err(QueryFailure::Spawn(e)),
-        }
+    let done = match crate::child::run_bounded(cmd, timeout, 64 * 1024) {
+        Ok(done) => done,
+        Err(crate::child::RunError::Spawn(e)) => return Err(QueryFailure::Spawn(e)),
+        Err(crate::child::RunError::Timeout(t)) => return Err(QueryFailure::Timeout(t)),
     };
-    let mut out = Vec::new();
-    if let Some(stdout) = child.stdout.take() {
-        let _ = stdout.take(64 * 1024).read_to_end(&mut out);
-    }
-    if !status.success() {
+    if !done.status.success() {
         return Err(QueryFailure::Exit {
-            status: status.to_string(),
+            status: done.status.to_string(),
             stderr: String::new(),
         });
     }
+    let out = done.stdout;
     String::from_utf8(out)
         .ok()
         .filter(|v| !v.is_empty())

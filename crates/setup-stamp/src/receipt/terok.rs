@@ -320,8 +320,5 @@ pub fn receipts_in_use(search_path: &[PathBuf]) -> bool {
 /// The sha256 of `bytes`, as lower-case hex (`hashlib.sha256(...).hexdigest()`).
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::hex::encode(&Sha256::digest(bytes))
 }

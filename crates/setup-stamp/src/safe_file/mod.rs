@@ -13,4 +13,6 @@ mod read;
 pub use atomic::{
     write_file, write_file_with, WriteError, WriteEvent, WriteHook, WriteOptions, WriteStep,
 };
-pub use read::{read_regular_file, remove_file, FileKind, ReadFailure, RemoveError};
+pub use read::{
+    read_open_file, read_regular_file, remove_file, FileKind, ReadFailure, RemoveError,
+};

@@ -117,6 +117,21 @@ impl std::error::Error for ReadFailure {}
 pub fn read_regular_file(path: &Path, max_bytes: u64) -> Result<Vec<u8>, ReadFailure> {
     let flags = OFlag::O_RDONLY | OFlag::O_NONBLOCK | OFlag::O_NOCTTY | OFlag::O_CLOEXEC;
     let fd = open(path, flags, Mode::empty()).map_err(|errno| ReadFailure::OpenFailed { errno })?;
+    read_open_file(fd, max_bytes)
+}
+
+/// [`read_regular_file`] of a file the caller opened (to check the handle
+/// first, e.g. its owner): fails unless it is a regular file of at most
+/// `max_bytes`.
+///
+/// ```
+/// use setup_stamp::safe_file::read_open_file;
+/// let file = std::fs::File::open("/etc/hostname").map(std::os::fd::OwnedFd::from);
+/// if let Ok(fd) = file {
+///     assert!(read_open_file(fd, 1 << 20).is_ok());
+/// }
+/// ```
+pub fn read_open_file(fd: OwnedFd, max_bytes: u64) -> Result<Vec<u8>, ReadFailure> {
     let st: FileStat = fstat(&fd).map_err(|errno| ReadFailure::ReadFailed { errno })?;
     if let Some(kind) = FileKind::from_mode(st.st_mode) {
         return Err(ReadFailure::NotRegularFile { kind });
