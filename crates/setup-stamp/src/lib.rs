@@ -60,6 +60,7 @@ pub mod pyjson;
 pub mod receipt;
 pub mod safe_file;
 pub mod stamp;
+pub mod startup;
 pub mod verdict;
 pub mod version;
 

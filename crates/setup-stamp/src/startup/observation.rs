@@ -1,0 +1,831 @@
+//! What terok's check read, as recorded by `recorder.py`, and the pure
+//! rules that say whether a fresh look at the same thing is "the same".
+//!
+//! An [`Observation`] is one thing the check asked the system and what it
+//! got back: a file's bytes, a path's metadata, a directory's entries, an
+//! environment variable, an id. The answer is kept under the list of them;
+//! [`replay`](super::replay) asks each question again.
+//!
+//! What counts as unchanged is decided here, without I/O:
+//!
+//! * [`same_metadata`]: a `stat` result compares every field a program can
+//!   act on for that kind of file — for a regular file all but the access
+//!   time and the link count; for a directory, a symbolic link or a special
+//!   file its type, permissions, owner and identity (`st_dev`, `st_ino`),
+//!   but not its timestamps or size, which move whenever an entry inside is
+//!   added (what a directory holds is covered by its listing, where the
+//!   check listed it). Under `/proc` and `/sys` identities are per process:
+//!   only type, permissions and owner count.
+//! * [`unchanged_since`]: a file or directory whose `(dev, ino, size,
+//!   mtime, ctime)` equals the recorded identity has the recorded content,
+//!   unless its ctime is within [`RACY_MARGIN_NS`] of the moment the content
+//!   was last verified (git's "racy clean" rule): the kernel moves ctime on
+//!   every change of content and no program can set it back, but two
+//!   changes within one timestamp tick look alike. Racy entries, and
+//!   everything under `/proc` and `/sys`, are compared by content.
+
+use serde::{Deserialize, Serialize};
+
+/// How close to the verification moment a ctime may be before the identity
+/// no longer proves the content (two seconds: more than any file system's
+/// timestamp granularity and the lag of the kernel's coarse clock).
+pub const RACY_MARGIN_NS: i64 = 2_000_000_000;
+
+/// Bytes that came from the system (paths, names, values): JSON text when
+/// they are UTF-8, else `{"hex": "…"}`.
+///
+/// ```
+/// use setup_stamp::startup::Bytes;
+/// let text: Bytes = serde_json::from_str("\"/etc\"").unwrap();
+/// let raw: Bytes = serde_json::from_str(r#"{"hex": "2fff"}"#).unwrap();
+/// assert_eq!(text.as_bytes(), b"/etc");
+/// assert_eq!(raw.as_bytes(), b"/\xff");
+/// assert_eq!(serde_json::to_string(&raw).unwrap(), r#"{"hex":"2fff"}"#);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Bytes(pub Vec<u8>);
+
+impl Bytes {
+    /// The raw bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// As an OS path.
+    pub fn as_path(&self) -> &std::path::Path {
+        use std::os::unix::ffi::OsStrExt;
+        std::path::Path::new(std::ffi::OsStr::from_bytes(&self.0))
+    }
+
+    /// For messages: lossy text.
+    pub fn display(&self) -> std::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(&self.0)
+    }
+}
+
+impl From<&[u8]> for Bytes {
+    fn from(bytes: &[u8]) -> Self {
+        Bytes(bytes.to_vec())
+    }
+}
+
+impl From<&str> for Bytes {
+    fn from(text: &str) -> Self {
+        Bytes(text.as_bytes().to_vec())
+    }
+}
+
+impl Serialize for Bytes {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        match std::str::from_utf8(&self.0) {
+            Ok(text) => serializer.serialize_str(text),
+            Err(_) => {
+                let hex = crate::hex::encode(&self.0);
+                let mut map = serializer.serialize_map(Some(1))?;
+                map.serialize_entry("hex", &hex)?;
+                map.end()
+            }
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Bytes {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Bytes;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string or {\"hex\": …}")
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Bytes, E> {
+                Ok(Bytes(text.as_bytes().to_vec()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Bytes, A::Error> {
+                let mut hex: Option<String> = None;
+                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                    if key != "hex" || hex.is_some() {
+                        return Err(serde::de::Error::custom("expected only \"hex\""));
+                    }
+                    hex = Some(map.next_value()?);
+                }
+                let hex = hex.ok_or_else(|| serde::de::Error::custom("missing \"hex\""))?;
+                decode_hex(&hex)
+                    .map(Bytes)
+                    .map_err(serde::de::Error::custom)
+            }
+        }
+        deserializer.deserialize_any(Visit)
+    }
+}
+
+fn decode_hex(hex: &str) -> Result<Vec<u8>, String> {
+    crate::hex::decode(hex).ok_or_else(|| format!("bad hex {hex:?}"))
+}
+
+/// A `stat` result, as Python's `os.stat_result` gives it (without the
+/// access time, which reading moves). In JSON an array, in field order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "StatTuple", into = "StatTuple")]
+pub struct StatRecord {
+    /// `st_mode`: type and permission bits.
+    pub mode: u32,
+    /// `st_ino`.
+    pub ino: u64,
+    /// `st_dev`.
+    pub dev: u64,
+    /// `st_nlink`.
+    pub nlink: u64,
+    /// `st_uid`.
+    pub uid: u32,
+    /// `st_gid`.
+    pub gid: u32,
+    /// `st_size`.
+    pub size: i64,
+    /// `st_mtime_ns`.
+    pub mtime_ns: i64,
+    /// `st_ctime_ns`.
+    pub ctime_ns: i64,
+}
+
+type StatTuple = (u32, u64, u64, u64, u32, u32, i64, i64, i64);
+
+impl From<StatTuple> for StatRecord {
+    fn from(t: StatTuple) -> Self {
+        StatRecord {
+            mode: t.0,
+            ino: t.1,
+            dev: t.2,
+            nlink: t.3,
+            uid: t.4,
+            gid: t.5,
+            size: t.6,
+            mtime_ns: t.7,
+            ctime_ns: t.8,
+        }
+    }
+}
+
+impl From<StatRecord> for StatTuple {
+    fn from(s: StatRecord) -> Self {
+        (
+            s.mode, s.ino, s.dev, s.nlink, s.uid, s.gid, s.size, s.mtime_ns, s.ctime_ns,
+        )
+    }
+}
+
+const S_IFMT: u32 = 0o170_000;
+const S_IFREG: u32 = 0o100_000;
+const S_IFLNK: u32 = 0o120_000;
+
+impl StatRecord {
+    /// Whether this is a regular file.
+    pub fn is_regular(&self) -> bool {
+        self.mode & S_IFMT == S_IFREG
+    }
+
+    fn same_identity(&self, other: &StatRecord) -> bool {
+        (self.dev, self.ino, self.size, self.mtime_ns, self.ctime_ns)
+            == (
+                other.dev,
+                other.ino,
+                other.size,
+                other.mtime_ns,
+                other.ctime_ns,
+            )
+    }
+}
+
+/// Whether `path` is in a pseudo file system whose inode numbers and
+/// timestamps belong to the asking process (`/proc`, `/sys`).
+///
+/// ```
+/// use setup_stamp::startup::is_per_process;
+/// assert!(is_per_process(b"/proc/self/uid_map"));
+/// assert!(!is_per_process(b"/procedure"));
+/// ```
+pub fn is_per_process(path: &[u8]) -> bool {
+    ["/proc", "/sys"].iter().any(|root| {
+        path.strip_prefix(root.as_bytes())
+            .is_some_and(|rest| rest.is_empty() || rest[0] == b'/')
+    })
+}
+
+/// Whether two `stat` results of `path` are the same for a program (see
+/// the module documentation for which fields count).
+///
+/// ```
+/// use setup_stamp::startup::{same_metadata, StatRecord};
+/// let dir = StatRecord { mode: 0o040755, ino: 7, dev: 1, nlink: 3, uid: 1000, gid: 1000,
+///                        size: 4096, mtime_ns: 1, ctime_ns: 1 };
+/// let busier = StatRecord { nlink: 4, mtime_ns: 9, ctime_ns: 9, ..dir };
+/// assert!(same_metadata(b"/home/me", &dir, &busier));
+/// let file = StatRecord { mode: 0o100644, ..dir };
+/// assert!(!same_metadata(b"/home/me/f", &file, &StatRecord { mtime_ns: 9, ..file }));
+/// ```
+pub fn same_metadata(path: &[u8], recorded: &StatRecord, current: &StatRecord) -> bool {
+    let basic =
+        (recorded.mode, recorded.uid, recorded.gid) == (current.mode, current.uid, current.gid);
+    if !basic {
+        return false;
+    }
+    if is_per_process(path) {
+        return true;
+    }
+    let identity = (recorded.dev, recorded.ino) == (current.dev, current.ino);
+    match recorded.mode & S_IFMT {
+        S_IFREG => {
+            identity
+                && (recorded.size, recorded.mtime_ns, recorded.ctime_ns)
+                    == (current.size, current.mtime_ns, current.ctime_ns)
+        }
+        S_IFLNK => identity && recorded.size == current.size,
+        _ => identity,
+    }
+}
+
+/// Whether `current` proves that the object still holds what it held when
+/// it was verified at `verified_ns` with identity `recorded` (module
+/// documentation: git's racy-clean rule). `false` means "compare content".
+///
+/// ```
+/// use setup_stamp::startup::{unchanged_since, StatRecord, RACY_MARGIN_NS};
+/// let old = StatRecord { mode: 0o100644, ino: 7, dev: 1, nlink: 1, uid: 0, gid: 0,
+///                        size: 10, mtime_ns: 1_000, ctime_ns: 1_000 };
+/// assert!(unchanged_since(b"/etc/x", &old, &old, 1_000 + RACY_MARGIN_NS));
+/// assert!(!unchanged_since(b"/etc/x", &old, &old, 1_000)); // same tick: racy
+/// assert!(!unchanged_since(b"/etc/x", &old, &StatRecord { ctime_ns: 5_000, ..old }, i64::MAX));
+/// ```
+pub fn unchanged_since(
+    path: &[u8],
+    recorded: &StatRecord,
+    current: &StatRecord,
+    verified_ns: i64,
+) -> bool {
+    !is_per_process(path)
+        && recorded.same_identity(current)
+        && recorded.mode == current.mode
+        && recorded.ctime_ns < verified_ns.saturating_sub(RACY_MARGIN_NS)
+}
+
+/// The outcome of a call that either gives a value or fails with an errno.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome<T> {
+    /// It succeeded with this.
+    Ok(T),
+    /// It failed with this `errno`.
+    Errno(i32),
+}
+
+/// A sha256 digest; lower-case hex in JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Digest(pub [u8; 32]);
+
+impl Digest {
+    /// The sha256 of `bytes`.
+    pub fn of(bytes: &[u8]) -> Digest {
+        use sha2::Digest as _;
+        Digest(sha2::Sha256::digest(bytes).into())
+    }
+}
+
+impl TryFrom<String> for Digest {
+    type Error = String;
+    fn try_from(hex: String) -> Result<Self, String> {
+        let bytes = decode_hex(&hex)?;
+        <[u8; 32]>::try_from(bytes.as_slice())
+            .map(Digest)
+            .map_err(|_| format!("not a sha256: {hex:?}"))
+    }
+}
+
+impl From<Digest> for String {
+    fn from(d: Digest) -> String {
+        crate::hex::encode(&d.0)
+    }
+}
+
+/// A contiguous run of a file's bytes that the check received.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ByteRange {
+    /// Where it starts.
+    pub offset: u64,
+    /// How many bytes.
+    pub length: u64,
+    /// Their sha256 (lower-case hex in JSON).
+    pub sha256: Digest,
+}
+
+/// A directory entry's type as `os.scandir` reports it (without following
+/// a symbolic link).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntryType {
+    /// A directory.
+    Dir,
+    /// A regular file.
+    File,
+    /// A symbolic link.
+    Symlink,
+    /// Anything else.
+    Other,
+}
+
+impl EntryType {
+    /// Its one-byte code in a [`Listing`].
+    pub fn code(self) -> u8 {
+        match self {
+            EntryType::Dir => b'd',
+            EntryType::File => b'f',
+            EntryType::Symlink => b'l',
+            EntryType::Other => b'o',
+        }
+    }
+
+    /// The type of a code.
+    pub fn from_code(code: u8) -> Option<EntryType> {
+        Some(match code {
+            b'd' => EntryType::Dir,
+            b'f' => EntryType::File,
+            b'l' => EntryType::Symlink,
+            b'o' => EntryType::Other,
+            _ => return None,
+        })
+    }
+}
+
+/// A directory's entries in system order, packed into one buffer (a
+/// listing is compared as a whole, and one allocation per listing keeps
+/// the hot path's decoding cheap): each entry is its type code (or none,
+/// for `os.listdir`, which sees names only), its name, and a NUL (which no
+/// name can contain). In JSON an array of names, or of `[name, type]`.
+///
+/// ```
+/// use setup_stamp::startup::{Bytes, EntryType, Listing};
+/// let typed = Listing::typed([(&b"a"[..], EntryType::Dir), (&b"b"[..], EntryType::File)]);
+/// assert_eq!(typed.as_bytes(), b"da\0fb\0");
+/// assert_eq!(typed.names(), Listing::names_only([&b"a"[..], &b"b"[..]]));
+/// assert_eq!(typed.len(), 2);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Listing {
+    packed: Vec<u8>,
+    typed: bool,
+}
+
+impl Listing {
+    /// Names and types.
+    pub fn typed<'a>(entries: impl IntoIterator<Item = (&'a [u8], EntryType)>) -> Listing {
+        let mut packed = Vec::new();
+        for (name, kind) in entries {
+            packed.push(kind.code());
+            packed.extend_from_slice(name);
+            packed.push(0);
+        }
+        Listing {
+            packed,
+            typed: true,
+        }
+    }
+
+    /// Names only.
+    pub fn names_only<'a>(names: impl IntoIterator<Item = &'a [u8]>) -> Listing {
+        let mut packed = Vec::new();
+        for name in names {
+            packed.extend_from_slice(name);
+            packed.push(0);
+        }
+        Listing {
+            packed,
+            typed: false,
+        }
+    }
+
+    /// From its packed form (as [`as_bytes`](Self::as_bytes) gives it);
+    /// `None` if it is not one.
+    pub fn from_packed(packed: Vec<u8>, typed: bool) -> Option<Listing> {
+        let valid = packed.is_empty()
+            || (packed.last() == Some(&0)
+                && (!typed
+                    || packed
+                        .split(|b| *b == 0)
+                        .filter(|e| !e.is_empty())
+                        .all(|e| EntryType::from_code(e[0]).is_some())));
+        valid.then_some(Listing { packed, typed })
+    }
+
+    /// The packed form.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.packed
+    }
+
+    /// Whether entry types are included.
+    pub fn is_typed(&self) -> bool {
+        self.typed
+    }
+
+    /// The same entries without their types.
+    pub fn names(&self) -> Listing {
+        if !self.typed {
+            return self.clone();
+        }
+        Listing::names_only(self.entries().map(|(name, _)| name))
+    }
+
+    /// The entries: name and (if typed) type.
+    pub fn entries(&self) -> impl Iterator<Item = (&[u8], Option<EntryType>)> {
+        let typed = self.typed;
+        self.packed
+            .split(|b| *b == 0)
+            .take(self.packed.iter().filter(|b| **b == 0).count())
+            .map(move |entry| match (typed, entry.split_first()) {
+                (true, Some((code, name))) => (name, EntryType::from_code(*code)),
+                _ => (entry, None),
+            })
+    }
+
+    /// How many entries.
+    pub fn len(&self) -> usize {
+        self.packed.iter().filter(|b| **b == 0).count()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.packed.is_empty()
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ListingRepr {
+    Typed(Vec<(Bytes, EntryType)>),
+    Names(Vec<Bytes>),
+}
+
+impl<'de> Deserialize<'de> for Listing {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let reject_nul = |name: &Bytes| {
+            if name.0.contains(&0) {
+                Err(serde::de::Error::custom("a name with a NUL byte"))
+            } else {
+                Ok(())
+            }
+        };
+        match ListingRepr::deserialize(deserializer)? {
+            ListingRepr::Typed(entries) => {
+                entries.iter().try_for_each(|(n, _)| reject_nul(n))?;
+                Ok(Listing::typed(
+                    entries.iter().map(|(n, t)| (n.as_bytes(), *t)),
+                ))
+            }
+            ListingRepr::Names(names) => {
+                names.iter().try_for_each(reject_nul)?;
+                Ok(Listing::names_only(names.iter().map(Bytes::as_bytes)))
+            }
+        }
+    }
+}
+
+impl Serialize for Listing {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = serializer.serialize_seq(Some(self.len()))?;
+        for (name, kind) in self.entries() {
+            let name = Bytes(name.to_vec());
+            match kind {
+                Some(kind) => seq.serialize_element(&(name, kind))?,
+                None => seq.serialize_element(&name)?,
+            }
+        }
+        seq.end()
+    }
+}
+
+/// Which passwd entry was asked for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PasswdKey {
+    /// `pwd.getpwuid(uid)`.
+    Uid(u32),
+    /// `pwd.getpwnam(name)`.
+    Name(Bytes),
+}
+
+/// The fields of a passwd entry a program sees.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswdEntry {
+    /// `pw_name`.
+    pub name: Bytes,
+    /// `pw_uid`.
+    pub uid: u32,
+    /// `pw_gid`.
+    pub gid: u32,
+    /// `pw_dir`.
+    pub dir: Bytes,
+    /// `pw_shell`.
+    pub shell: Bytes,
+}
+
+/// One thing terok's check asked the system, and the answer it got. In
+/// JSON `{"<kind>": {fields}}` (`{"stat": {"path": …, …}}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Observation {
+    /// `os.stat` / `os.lstat` (`follow: false`).
+    Stat {
+        /// The path as given.
+        path: Bytes,
+        /// Whether symbolic links were followed.
+        follow: bool,
+        /// The metadata, or the errno.
+        result: Outcome<StatRecord>,
+    },
+    /// `os.access`.
+    Access {
+        /// The path as given.
+        path: Bytes,
+        /// `F_OK`/`R_OK`/`W_OK`/`X_OK` bits.
+        mode: i32,
+        /// `effective_ids=`.
+        effective_ids: bool,
+        /// `follow_symlinks=`.
+        follow: bool,
+        /// What it returned.
+        result: bool,
+    },
+    /// `os.readlink`.
+    Readlink {
+        /// The path as given.
+        path: Bytes,
+        /// The target, or the errno.
+        result: Outcome<Bytes>,
+    },
+    /// `os.listdir`: the names, in the order the system gave them.
+    Listdir {
+        /// The path as given.
+        path: Bytes,
+        /// The directory's metadata just before it was listed.
+        identity: Option<StatRecord>,
+        /// The names, or the errno.
+        result: Outcome<Listing>,
+        /// When the content was last verified under `identity`, if later
+        /// than the recording (nanoseconds since the epoch).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        checked_ns: Option<i64>,
+    },
+    /// `os.scandir`: names and entry types, in order.
+    Scandir {
+        /// The path as given.
+        path: Bytes,
+        /// The directory's metadata just before it was listed.
+        identity: Option<StatRecord>,
+        /// The entries, or the errno.
+        result: Outcome<Listing>,
+        /// When the content was last verified under `identity`, if later
+        /// than the recording (nanoseconds since the epoch).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        checked_ns: Option<i64>,
+    },
+    /// A file opened for reading and the bytes it delivered.
+    Read {
+        /// The path as given.
+        path: Bytes,
+        /// `fstat` of the opened file.
+        identity: StatRecord,
+        /// What was delivered, merged into runs.
+        ranges: Vec<ByteRange>,
+        /// Where a short read showed the end of the file, if one did.
+        eof: Option<u64>,
+        /// When the content was last verified under `identity`, if later
+        /// than the recording (nanoseconds since the epoch).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        checked_ns: Option<i64>,
+    },
+    /// A file read whole outside the observed `open` (found by the audit hook).
+    File {
+        /// The path as given.
+        path: Bytes,
+        /// `fstat` of the opened file.
+        identity: StatRecord,
+        /// sha256 of the whole content.
+        sha256: Digest,
+        /// Its length.
+        size: u64,
+        /// When the content was last verified under `identity`, if later
+        /// than the recording (nanoseconds since the epoch).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        checked_ns: Option<i64>,
+    },
+    /// An `open` for reading that failed.
+    Open {
+        /// The path as given.
+        path: Bytes,
+        /// The errno.
+        errno: i32,
+    },
+    /// One environment variable (`None`: unset).
+    Env {
+        /// Its name.
+        name: Bytes,
+        /// Its value.
+        value: Option<Bytes>,
+    },
+    /// The whole environment was read (iterated or copied); `vars` is filled
+    /// in with the environment the check ran in.
+    Environment {
+        /// Every variable, sorted by name.
+        #[serde(default)]
+        vars: Vec<(Bytes, Bytes)>,
+    },
+    /// `os.getuid()`, `geteuid()`, `getgid()` or `getegid()`.
+    Id {
+        /// Which (`getuid`, `geteuid`, `getgid`, `getegid`).
+        name: String,
+        /// Its value.
+        value: u32,
+    },
+    /// `os.getgroups()`, sorted.
+    Groups {
+        /// The supplementary groups.
+        value: Vec<u32>,
+    },
+    /// `pwd.getpwuid` / `pwd.getpwnam` (`None`: no such entry).
+    Passwd {
+        /// What was asked for.
+        key: PasswdKey,
+        /// The entry.
+        entry: Option<PasswdEntry>,
+    },
+    /// `os.getcwd()` (also recorded whenever a relative path was used).
+    Cwd {
+        /// The directory, or the errno.
+        result: Outcome<Bytes>,
+    },
+}
+
+impl Observation {
+    /// What this is about, for messages (`file /x`, `variable HOME`).
+    pub fn subject(&self) -> String {
+        match self {
+            Observation::Stat { path, .. } => format!("metadata of {}", path.display()),
+            Observation::Access { path, .. } => format!("access to {}", path.display()),
+            Observation::Readlink { path, .. } => format!("link {}", path.display()),
+            Observation::Listdir { path, .. } | Observation::Scandir { path, .. } => {
+                format!("directory {}", path.display())
+            }
+            Observation::Read { path, .. } | Observation::File { path, .. } => {
+                format!("file {}", path.display())
+            }
+            Observation::Open { path, .. } => format!("absent file {}", path.display()),
+            Observation::Env { name, .. } => format!("variable {}", name.display()),
+            Observation::Environment { .. } => "the environment".to_owned(),
+            Observation::Id { name, .. } => format!("{name}()"),
+            Observation::Groups { .. } => "getgroups()".to_owned(),
+            Observation::Passwd { key, .. } => match key {
+                PasswdKey::Uid(uid) => format!("passwd entry of uid {uid}"),
+                PasswdKey::Name(name) => format!("passwd entry of {}", name.display()),
+            },
+            Observation::Cwd { .. } => "the working directory".to_owned(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(ctime_ns: i64) -> StatRecord {
+        StatRecord {
+            mode: 0o100_644,
+            ino: 5,
+            dev: 9,
+            nlink: 1,
+            uid: 1000,
+            gid: 1000,
+            size: 12,
+            mtime_ns: 1_000,
+            ctime_ns,
+        }
+    }
+
+    #[test]
+    fn regular_files_compare_content_stamps() {
+        let a = file(1_000);
+        assert!(same_metadata(b"/f", &a, &a));
+        assert!(same_metadata(b"/f", &a, &StatRecord { nlink: 2, ..a }));
+        for changed in [
+            StatRecord { size: 13, ..a },
+            StatRecord { mtime_ns: 2, ..a },
+            StatRecord { ctime_ns: 2, ..a },
+            StatRecord { ino: 6, ..a },
+            StatRecord {
+                mode: 0o100_600,
+                ..a
+            },
+            StatRecord { uid: 0, ..a },
+        ] {
+            assert!(!same_metadata(b"/f", &a, &changed), "{changed:?}");
+        }
+    }
+
+    #[test]
+    fn directories_ignore_what_entries_move() {
+        let d = StatRecord {
+            mode: 0o040_755,
+            ..file(1)
+        };
+        let busy = StatRecord {
+            size: 8192,
+            nlink: 9,
+            mtime_ns: 7,
+            ctime_ns: 7,
+            ..d
+        };
+        assert!(same_metadata(b"/d", &d, &busy));
+        assert!(!same_metadata(b"/d", &d, &StatRecord { ino: 1, ..d }));
+        assert!(!same_metadata(
+            b"/d",
+            &d,
+            &StatRecord {
+                mode: 0o100_755,
+                ..d
+            }
+        ));
+    }
+
+    #[test]
+    fn per_process_files_compare_type_and_owner() {
+        let p = file(1);
+        let other = StatRecord {
+            ino: 99,
+            dev: 3,
+            ctime_ns: 5,
+            mtime_ns: 5,
+            ..p
+        };
+        assert!(same_metadata(b"/proc/self/uid_map", &p, &other));
+        assert!(!unchanged_since(b"/proc/self/uid_map", &p, &p, i64::MAX));
+        assert!(!same_metadata(
+            b"/proc/self/uid_map",
+            &p,
+            &StatRecord { uid: 1, ..p }
+        ));
+    }
+
+    #[test]
+    fn racy_identities_prove_nothing() {
+        let a = file(10 * RACY_MARGIN_NS);
+        assert!(unchanged_since(b"/f", &a, &a, 12 * RACY_MARGIN_NS));
+        assert!(!unchanged_since(b"/f", &a, &a, 11 * RACY_MARGIN_NS));
+        assert!(!unchanged_since(
+            b"/f",
+            &a,
+            &StatRecord { size: 1, ..a },
+            i64::MAX
+        ));
+        assert!(!unchanged_since(
+            b"/f",
+            &a,
+            &StatRecord {
+                mode: 0o100_600,
+                ..a
+            },
+            i64::MAX
+        ));
+    }
+
+    #[test]
+    fn observations_round_trip_through_json() {
+        let text = r#"[
+          {"stat":{"path":"/x","follow":true,"result":{"errno":2}}},
+          {"scandir":{"path":{"hex":"2fff"},"identity":null,"result":{"ok":[["a","dir"]]}}},
+          {"read":{"path":"/r","identity":[33188,1,2,1,0,0,3,4,5],"ranges":[{"offset":0,
+            "length":3,"sha256":"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"}],"eof":3}},
+          {"env":{"name":"HOME","value":null}},
+          {"environment":{}},
+          {"passwd":{"key":{"uid":7},"entry":null}},
+          {"cwd":{"result":{"ok":"/w"}}}
+        ]"#;
+        let parsed: Vec<Observation> = serde_json::from_str(text).unwrap();
+        assert_eq!(parsed.len(), 7);
+        assert_eq!(
+            parsed[1],
+            Observation::Scandir {
+                path: Bytes(b"/\xff".to_vec()),
+                identity: None,
+                result: Outcome::Ok(Listing::typed([(&b"a"[..], EntryType::Dir)])),
+                checked_ns: None,
+            }
+        );
+        let again: Vec<Observation> =
+            serde_json::from_str(&serde_json::to_string(&parsed).unwrap()).unwrap();
+        assert_eq!(again, parsed);
+        assert!(serde_json::from_str::<Observation>(r#"{"bogus":{}}"#).is_err());
+        assert!(serde_json::from_str::<Bytes>(r#"{"hex":"abc"}"#).is_err());
+    }
+}
