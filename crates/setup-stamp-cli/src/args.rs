@@ -69,17 +69,35 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Compare the stamp with the installed versions and print the verdict.
+    /// The start-up verdict: the stamp compared with the installed versions,
+    /// or, on a receipt-era install, terok's own `setup_status(check_setup())`.
     #[command(after_help = "\
-Exit codes: 0 ok; 3 first_run, stale_after_update, stamp_corrupt; 4 stale_after_downgrade; 1 error.
+Which protocol answers is read from the install: terok-sandbox 0.4-0.5 (the
+setup stamp) or terok-util 0.4 with terok 0.9 and later (per-owner setup
+receipts). On a receipt-era install the verdict is the one terok's TUI acts
+on, computed by terok's own code once and kept, with everything it read, in
+$XDG_CACHE_HOME/setup-stamp/startup; later checks prove it current without
+starting Python, and any change runs terok's code again.
+
+Exit codes: 0 ok / ready; 3 first_run, stale_after_update, stamp_corrupt /
+missing, stale, invalid: run the setup command; 4 stale_after_downgrade /
+downgrade; 1 no verdict could be reached (the reason is printed); 2 usage
+error.
 
 Examples:
   setup-stamp check
-  setup-stamp check --json | jq .verdict")]
+  setup-stamp check --json | jq .status      # receipts
+  setup-stamp check --json | jq .verdict     # the stamp")]
     Check {
-        /// Print one JSON object: verdict, stamp_path, stamped, installed, changes.
+        /// Print one JSON object. The stamp: protocol ("stamp"), verdict,
+        /// stamp_path, stamped, installed, changes. Receipts: protocol
+        /// ("receipts"), status, checks [{owner, component, status,
+        /// diagnostic}], owner, error, interpreter, receipts, cache.
         #[arg(long)]
         json: bool,
+        /// How terok's own check may be run (receipt-era installs).
+        #[command(flatten)]
+        startup: crate::startup::StartupArgs,
     },
     /// Record the installed versions in the stamp (after a successful setup).
     #[command(after_help = "Prints the stamp's path.\n\nExample:\n  setup-stamp write")]
@@ -121,20 +139,28 @@ Examples:
         #[command(subcommand)]
         action: crate::receipt::ReceiptAction,
     },
-    /// Check the setup receipt of every terok package installed in the
-    /// environment (terok-sandbox 0.6.0 and later).
+    /// terok's start-up verdict by owner: each owner's receipt and checks
+    /// (terok-sandbox 0.6 and later).
     #[command(after_help = "\
-Inputs that only terok's own code can compute are taken as recorded and
-marked \"not verified here\"; the rest is checked as terok_util does.
-Exit codes: 0 ready; 3 missing, stale or invalid; 4 downgrade; 1 error.
+The same verdict as `check` on a receipt-era install (terok's own
+`setup_status(check_setup())`), shown per owner with its receipt.
+
+Exit codes: 0 ready; 3 missing, stale or invalid: run the setup command;
+4 downgrade; 1 no verdict could be reached (e.g. the install uses the setup
+stamp, or no terok package is installed); 2 usage error.
 
 Examples:
   setup-stamp receipts
   setup-stamp --python ~/.local/share/pipx/venvs/terok receipts --json")]
     Receipts {
-        /// Print one JSON object.
+        /// Print one JSON object: protocol, status, owner, error,
+        /// interpreter, owners [{owner, installed, path, status, diagnostic,
+        /// checks, stored}], cache.
         #[arg(long)]
         json: bool,
+        /// How terok's own check may be run.
+        #[command(flatten)]
+        startup: crate::startup::StartupArgs,
     },
     /// Hold the setup lock while a command runs (exit 1 if it is busy).
     #[command(after_help = "\

@@ -9,6 +9,7 @@ mod completions;
 mod ecosystem_args;
 mod receipt;
 mod render;
+mod startup;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -16,6 +17,7 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser};
 
 use args::{Cli, Command};
+use setup_stamp::startup::InstallVerdict;
 
 fn main() -> ExitCode {
     let mut cli = Cli::parse();
@@ -125,30 +127,32 @@ fn run(cli: &Cli, style: render::Style) -> CliResult {
     }
     let mut out = Output(std::io::stdout().lock());
     match &cli.command {
-        Command::Check { json } => {
-            let check = stamp.check()?;
-            // Only off the fast path: is this an install whose terok-sandbox
-            // has moved on to per-owner receipts?
-            let superseded = if check.report.verdict == setup_stamp::SetupVerdict::FirstRun
-                && stamp.ecosystem == setup_stamp::Ecosystem::terok()
-            {
-                // Best effort: a note must never turn a verdict into an error.
-                stamp.find_distributions().ok().and_then(|found| {
-                    receipt::sandbox_uses_receipts(&found, &stamp.ecosystem.tracked_packages)
-                })
-            } else {
-                None
-            };
-            if *json {
-                writeln!(out, "{}", render::check_json(&check, superseded.as_deref()))?;
-            } else {
-                let setup_command = &cli.ecosystem.chosen().setup_command;
-                write!(out, "{}", render::check_human(&check, style, setup_command))?;
-                if let Some(version) = &superseded {
-                    write!(out, "{}", render::superseded_note(version))?;
+        Command::Check { json, startup } => {
+            let host = setup_stamp::environment::HostEnv::from_process();
+            let verdict =
+                setup_stamp::startup::check_install(&stamp, &env, &host, &startup.options())?;
+            let setup_command = &cli.ecosystem.chosen().setup_command;
+            match verdict {
+                InstallVerdict::Stamp(check) => {
+                    if *json {
+                        writeln!(out, "{}", render::check_json(&check))?;
+                    } else {
+                        write!(out, "{}", render::check_human(&check, style, setup_command))?;
+                    }
+                    Ok(check.report.verdict.exit_code())
+                }
+                InstallVerdict::Receipts(verdict) => {
+                    if cli.verbose {
+                        eprint!("{}", startup::source_note(&verdict));
+                    }
+                    if *json {
+                        writeln!(out, "{}", startup::check_json(&verdict))?;
+                    } else {
+                        write!(out, "{}", startup::check_human(&verdict, setup_command))?;
+                    }
+                    Ok(verdict.answer.status().exit_code())
                 }
             }
-            Ok(check.report.verdict.exit_code())
         }
         Command::Write => {
             let path = stamp.write_stamp()?;
@@ -188,17 +192,26 @@ fn run(cli: &Cli, style: render::Style) -> CliResult {
             }
             Ok(0)
         }
-        Command::Receipts { json } => {
-            let report = receipt::receipts_report(&env)?;
+        Command::Receipts { json, startup } => {
+            let host = setup_stamp::environment::HostEnv::from_process();
+            let verdict = receipt::terok_receipts(&stamp, &env, &host, &startup.options())?;
+            if cli.verbose {
+                eprint!("{}", startup::source_note(&verdict.verdict));
+            }
             if *json {
-                writeln!(out, "{}", receipt::receipts_json(&report))?;
+                writeln!(
+                    out,
+                    "{}",
+                    startup::receipts_json(&verdict.verdict, &verdict.installed)
+                )?;
             } else {
-                write!(out, "{}", receipt::receipts_human(&report))?;
+                write!(
+                    out,
+                    "{}",
+                    startup::receipts_human(&verdict.verdict, &verdict.installed)
+                )?;
             }
-            if report.owners.iter().any(|o| o.check.is_err()) || !report.no_version.is_empty() {
-                return Ok(1);
-            }
-            Ok(report.status().exit_code())
+            Ok(verdict.verdict.answer.status().exit_code())
         }
         // Answered before the environment is looked at.
         Command::Receipt { .. }

@@ -6,14 +6,16 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
-use setup_stamp::distributions::FoundDistribution;
-use setup_stamp::environment::{path_to_pystring, Environment, HostEnv};
+use setup_stamp::environment::{Environment, HostEnv};
 use setup_stamp::location::SystemHost;
-use setup_stamp::pyjson::{self, PyString, Value};
+use setup_stamp::pyjson;
 use setup_stamp::receipt::{
-    self, check_owner, host_tools_hash, setup_status, OwnerReport, ReceiptWriteError, SetupCheck,
-    SetupLock, SetupReceipt, SetupStatus, TerokOwner,
+    self, ReceiptWriteError, SetupCheck, SetupLock, SetupReceipt, TerokOwner,
 };
+use setup_stamp::startup::{
+    install_protocol, package_dir, receipt_startup, InstallOptions, Protocol, StartupVerdict,
+};
+use setup_stamp::SetupStamp;
 
 /// Set by `setup-stamp lock` for its command: the lock file it holds, so
 /// that `receipt write|clear` inside it do not try to take it again (the
@@ -147,16 +149,6 @@ fn refused_or(error: ReceiptWriteError) -> CliResult {
     }
 }
 
-fn check_value(check: &SetupCheck) -> Value {
-    let text = |s: &str| Value::Str(PyString::from(s));
-    Value::Object(vec![
-        (PyString::from("owner"), text(&check.owner)),
-        (PyString::from("component"), text(&check.component)),
-        (PyString::from("status"), text(check.status.as_str())),
-        (PyString::from("diagnostic"), text(&check.diagnostic)),
-    ])
-}
-
 fn status_line(check: &SetupCheck) -> String {
     if check.diagnostic.is_empty() {
         check.status.as_str().to_owned()
@@ -171,7 +163,11 @@ pub fn run_receipt(action: &ReceiptAction, out: &mut impl Write, namespace: &str
         ReceiptAction::Check { selector, json } => {
             let check = selector.receipt().check()?;
             if *json {
-                writeln!(out, "{}", pyjson::dumps(&check_value(&check), None, false))?;
+                writeln!(
+                    out,
+                    "{}",
+                    pyjson::dumps(&crate::startup::check_value(&check), None, false)
+                )?;
             } else {
                 writeln!(out, "{}", status_line(&check))?;
             }
@@ -248,268 +244,46 @@ pub fn run_lock(options: &LockOptions, command: &[OsString], namespace: &str) ->
     }
 }
 
-/// The receipts of the terok owners installed in `env`.
-pub struct ReceiptsReport {
-    /// The interpreter whose identity is the `python` input, if any.
-    pub interpreter: Option<PathBuf>,
-    /// The `python` input computed here, or why not.
-    pub python: Result<String, String>,
-    /// The `host_tools` input computed here.
-    pub host_tools: Option<String>,
-    /// Installed owners, checked.
-    pub owners: Vec<OwnerReport>,
-    /// Owners not installed.
-    pub not_installed: Vec<TerokOwner>,
-    /// Owners installed without a version in their metadata.
-    pub no_version: Vec<TerokOwner>,
-    /// Whether the installed terok-util has the receipt module.
-    pub in_use: bool,
+/// terok's verdict by owner, with the owners' installed versions.
+pub struct TerokReceipts {
+    /// The verdict (as `check` gives it on a receipt-era install).
+    pub verdict: StartupVerdict,
+    /// Each receipt owner's installed version, in terok's order.
+    pub installed: Vec<(String, Option<String>)>,
 }
 
-impl ReceiptsReport {
-    fn checks(&self) -> impl Iterator<Item = &SetupCheck> {
-        self.owners.iter().filter_map(|o| o.check.as_ref().ok())
-    }
-
-    /// The combined status (`setup_status` of every owner's check).
-    pub fn status(&self) -> SetupStatus {
-        setup_status(self.checks())
-    }
-}
-
-/// Checks every installed terok owner's receipt.
-pub fn receipts_report(env: &Environment) -> Result<ReceiptsReport, Box<dyn std::error::Error>> {
-    let names: Vec<&str> = TerokOwner::ALL.iter().map(|o| o.name()).collect();
-    let found = setup_stamp::distributions::find_distributions(&env.search_path, &names)?;
-    let host = HostEnv::from_process();
-    let scripts: Vec<&str> = TerokOwner::ALL.iter().map(|o| o.name()).collect();
-    let executable = receipt::console_python(env, &scripts);
-    let python = match &executable {
-        Some(interpreter) => receipt::interpreter_sys_version(interpreter, &host)
-            .map(|(version, _)| receipt::python_identity_of(interpreter, &version))
-            .map_err(|e| format!("cannot ask {} for sys.version: {e}", interpreter.display())),
-        None => Err("no interpreter (the search path was given)".to_owned()),
-    };
-    let known = receipt::KnownInputs {
-        python: python.as_ref().ok().cloned(),
-        host_tools: host_tools_hash(&env.search_path),
-    };
-    let mut report = ReceiptsReport {
-        interpreter: executable,
-        python,
-        host_tools: known.host_tools.clone(),
-        owners: Vec::new(),
-        not_installed: Vec::new(),
-        no_version: Vec::new(),
-        in_use: receipt::receipts_in_use(&env.search_path),
-    };
-    for owner in TerokOwner::ALL {
-        let dist = names
-            .iter()
-            .position(|n| *n == owner.name())
-            .and_then(|i| found.get(i))
-            .and_then(Option::as_ref);
-        match dist {
-            None => report.not_installed.push(owner),
-            Some(FoundDistribution { version: None, .. }) => report.no_version.push(owner),
-            Some(FoundDistribution {
-                version: Some(version),
-                ..
-            }) => {
-                let path = owner.receipt_path(&SystemHost)?;
-                report
-                    .owners
-                    .push(check_owner(owner, path, version, &known, &SystemHost));
-            }
-        }
-    }
-    Ok(report)
-}
-
-fn opt_text(text: Option<&str>) -> Value {
-    text.map_or(Value::Null, |t| Value::Str(PyString::from(t)))
-}
-
-/// `receipts --json`.
-pub fn receipts_json(report: &ReceiptsReport) -> String {
-    let key = PyString::from;
-    let owners = report
-        .owners
-        .iter()
-        .map(|o| {
-            let (status, diagnostic, error) = match &o.check {
-                Ok(c) => (
-                    opt_text(Some(c.status.as_str())),
-                    opt_text(Some(&c.diagnostic)),
-                    Value::Null,
-                ),
-                Err(e) => (Value::Null, Value::Null, opt_text(Some(&e.to_string()))),
-            };
-            let stored = o.stored.as_ref().map_or(Value::Null, |s| {
-                Value::Object(vec![
-                    (key("owner"), Value::Str(s.owner.clone())),
-                    (key("version"), Value::Str(s.version.clone())),
-                    (
-                        key("inputs"),
-                        Value::Object(
-                            s.inputs
-                                .iter()
-                                .map(|(k, v)| (k.clone(), Value::Str(v.clone())))
-                                .collect(),
-                        ),
-                    ),
-                ])
+/// `receipts`: the verdict of the top-most owner, if the install uses
+/// receipts.
+pub fn terok_receipts(
+    stamp: &SetupStamp,
+    env: &Environment,
+    host: &HostEnv,
+    options: &InstallOptions,
+) -> Result<TerokReceipts, Box<dyn std::error::Error>> {
+    let owner = match install_protocol(stamp) {
+        Protocol::Receipts { owner } => owner,
+        Protocol::Stamp => {
+            let stamp_era = package_dir(&stamp.search_path, "terok_sandbox")
+                .is_some_and(|dir| dir.join("setup_stamp.py").is_file());
+            return Err(if stamp_era {
+                "this install's terok-sandbox uses the setup stamp, not receipts: \
+                 run `setup-stamp check`"
+                    .into()
+            } else {
+                "no terok package with a setup receipt (terok-util 0.4 or later and one of \
+                 terok, terok-executor, terok-sandbox, terok-shield) is installed in the \
+                 environment found (see `setup-stamp env`)"
+                    .into()
             });
-            let inputs = o
-                .inputs
-                .iter()
-                .map(|i| {
-                    Value::Object(vec![
-                        (key("key"), opt_text(Some(i.key))),
-                        (
-                            key("recorded"),
-                            i.recorded.clone().map_or(Value::Null, Value::Str),
-                        ),
-                        (key("current"), opt_text(i.current.as_deref())),
-                        (key("verified"), Value::Bool(i.current.is_some())),
-                        (key("matches"), i.matches().map_or(Value::Null, Value::Bool)),
-                    ])
-                })
-                .collect();
-            let not_verified = o.not_verified();
-            Value::Object(vec![
-                (key("owner"), opt_text(Some(o.owner.name()))),
-                (key("installed"), opt_text(Some(&o.installed_version))),
-                (key("path"), Value::Str(path_to_pystring(&o.path))),
-                (key("status"), status),
-                (key("diagnostic"), diagnostic),
-                (key("error"), error),
-                (key("complete"), Value::Bool(not_verified.is_empty())),
-                (
-                    key("not_verified"),
-                    Value::Array(not_verified.iter().map(|k| opt_text(Some(k))).collect()),
-                ),
-                (key("stored"), stored),
-                (key("inputs"), Value::Array(inputs)),
-            ])
-        })
-        .collect();
-    let names = |owners: &[TerokOwner]| {
-        Value::Array(owners.iter().map(|o| opt_text(Some(o.name()))).collect())
+        }
     };
-    let value = Value::Object(vec![
-        (key("status"), opt_text(Some(report.status().as_str()))),
-        (key("receipts_in_use"), Value::Bool(report.in_use)),
-        (
-            key("interpreter"),
-            report
-                .interpreter
-                .as_deref()
-                .map_or(Value::Null, |p| Value::Str(path_to_pystring(p))),
-        ),
-        (
-            key("python_identity"),
-            opt_text(report.python.as_deref().ok()),
-        ),
-        (key("host_tools"), opt_text(report.host_tools.as_deref())),
-        (key("owners"), Value::Array(owners)),
-        (key("not_installed"), names(&report.not_installed)),
-        (key("no_version"), names(&report.no_version)),
-    ]);
-    pyjson::dumps(&value, Some(2), false)
-}
-
-/// `receipts` for people.
-pub fn receipts_human(report: &ReceiptsReport) -> String {
-    use std::fmt::Write as _;
-    let mut out = String::new();
-    if report.owners.is_empty() {
-        out.push_str("no terok package with a setup receipt is installed\n");
-    } else if !report.in_use {
-        out.push_str(
-            "Note: the installed terok-util has no setup receipts (terok_util/setup.py): \
-             this install uses the setup stamp; run `setup-stamp check`\n",
-        );
-    }
-    for o in &report.owners {
-        let _ = writeln!(
-            out,
-            "{} {}: {}",
-            o.owner,
-            o.installed_version,
-            o.path.display()
-        );
-        match &o.check {
-            Ok(c) => {
-                let _ = writeln!(out, "  {}", status_line(c));
-            }
-            Err(e) => {
-                let _ = writeln!(out, "  error: {e}");
-            }
-        }
-        if let Some(s) = &o.stored {
-            let _ = writeln!(
-                out,
-                "  recorded: {} {}",
-                s.owner.to_string_lossy(),
-                s.version.to_string_lossy()
-            );
-        }
-        for i in &o.inputs {
-            let recorded = i
-                .recorded
-                .as_ref()
-                .map_or_else(|| "(absent)".to_owned(), |r| r.to_string_lossy());
-            let mark = match i.matches() {
-                Some(true) => "verified, unchanged".to_owned(),
-                Some(false) => format!(
-                    "verified, CHANGED (now {})",
-                    i.current.as_deref().unwrap_or_default()
-                ),
-                None => "not verified here".to_owned(),
-            };
-            let _ = writeln!(out, "  input {} = {recorded}  [{mark}]", i.key);
-        }
-        let unverified = o.not_verified();
-        if !unverified.is_empty()
-            && o.check
-                .as_ref()
-                .is_ok_and(|c| c.status == SetupStatus::Ready)
-        {
-            let _ = writeln!(
-                out,
-                "  ready on what is checked here; {} taken as recorded",
-                unverified.join(", ")
-            );
-        }
-    }
-    for owner in &report.no_version {
-        let _ = writeln!(
-            out,
-            "{owner}: installed without a version; cannot be checked"
-        );
-    }
-    if !report.not_installed.is_empty() {
-        let names: Vec<&str> = report.not_installed.iter().map(|o| o.name()).collect();
-        let _ = writeln!(out, "not installed: {}", names.join(", "));
-    }
-    if let Err(why) = &report.python {
-        let _ = writeln!(out, "python input not verified: {why}");
-    }
-    let _ = writeln!(out, "status: {}", report.status());
-    out
-}
-
-/// Whether terok-sandbox is installed without the `setup_stamp` module
-/// (0.6.0 and later use per-owner receipts instead of the stamp).
-pub fn sandbox_uses_receipts(
-    found: &[Option<FoundDistribution>],
-    names: &[String],
-) -> Option<String> {
-    let i = names.iter().position(|n| n == "terok-sandbox")?;
-    let dist = found.get(i)?.as_ref()?;
-    let package = dist.search_entry.join("terok_sandbox");
-    let has_module = package.join("setup_stamp.py").is_file()
-        || package.join("setup_stamp").join("__init__.py").is_file();
-    (package.is_dir() && !has_module).then(|| dist.version.clone().unwrap_or_default())
+    let verdict = receipt_startup(owner, env, host, options)?.check()?;
+    let names: Vec<&str> = TerokOwner::ALL.iter().map(|o| o.name()).collect();
+    let found = setup_stamp::distributions::find_distributions(&stamp.search_path, &names)?;
+    let installed = names
+        .iter()
+        .zip(found)
+        .map(|(name, dist)| ((*name).to_owned(), dist.and_then(|d| d.version)))
+        .collect();
+    Ok(TerokReceipts { verdict, installed })
 }

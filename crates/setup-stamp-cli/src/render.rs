@@ -253,27 +253,13 @@ fn check_value(check: &Check) -> Value {
     ])
 }
 
-/// `check --json`; `superseded` is terok-sandbox's version when it uses
-/// per-owner receipts instead of the stamp (adds `superseded_by` and `note`).
-pub fn check_json(check: &Check, superseded: Option<&str>) -> String {
+/// `check --json` for the stamp (`"protocol": "stamp"` first).
+pub fn check_json(check: &Check) -> String {
     let mut value = check_value(check);
-    if let (Some(version), Value::Object(entries)) = (superseded, &mut value) {
-        entries.push((PyString::from("superseded_by"), str_value("receipts")));
-        entries.push((PyString::from("note"), str_value(&superseded_text(version))));
+    if let Value::Object(entries) = &mut value {
+        entries.insert(0, (PyString::from("protocol"), str_value("stamp")));
     }
     pyjson::dumps(&value, Some(2), false)
-}
-
-fn superseded_text(sandbox_version: &str) -> String {
-    format!(
-        "terok-sandbox {sandbox_version} no longer writes setup.stamp: it uses per-owner \
-         setup receipts; run `setup-stamp receipts`"
-    )
-}
-
-/// The note `check` adds when terok-sandbox uses per-owner receipts.
-pub fn superseded_note(sandbox_version: &str) -> String {
-    format!("Note: {}\n", superseded_text(sandbox_version))
 }
 
 /// `versions` for people.

@@ -466,6 +466,7 @@ fn write_then_check_is_ok() {
     assert_eq!(
         out.json(),
         json!({
+            "protocol": "stamp",
             "verdict": "ok",
             "stamp_path": sandbox.stamp_text(),
             "stamped": stamped,
@@ -494,6 +495,7 @@ fn upgrade_is_stale_after_update() {
     let out = sandbox.run(&["check", "--json"]);
     out.code(3);
     let expected = r#"{
+  "protocol": "stamp",
   "verdict": "stale_after_update",
   "stamp_path": "STAMP",
   "stamped": {
