@@ -193,7 +193,11 @@ fn load(file: &Path, key: &VersionKey) -> Option<String> {
 }
 
 fn store(file: &Path, key: &VersionKey, version: &str) -> Result<(), crate::safe_file::WriteError> {
-    let text = format!("{}version {}\n", header(key), crate::hex::encode(version.as_bytes()));
+    let text = format!(
+        "{}version {}\n",
+        header(key),
+        crate::hex::encode(version.as_bytes())
+    );
     crate::safe_file::write_file(file, text.as_bytes())
 }
 

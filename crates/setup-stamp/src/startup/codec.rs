@@ -317,8 +317,12 @@ impl Writer {
                     None => self.u8(0),
                 }
             }
-            Observation::Cwd { result } => {
-                self.u8(13);
+            Observation::Cwd { result } | Observation::ImportCwd { result } => {
+                self.u8(if matches!(o, Observation::Cwd { .. }) {
+                    13
+                } else {
+                    14
+                });
                 match result {
                     Outcome::Ok(dir) => {
                         self.u8(0);
@@ -556,6 +560,9 @@ impl<'a> Reader<'a> {
                 Observation::Passwd { key, entry }
             }
             13 => Observation::Cwd {
+                result: self.outcome(Self::bytes)?,
+            },
+            14 => Observation::ImportCwd {
                 result: self.outcome(Self::bytes)?,
             },
             other => return Err(format!("bad observation tag {other}")),

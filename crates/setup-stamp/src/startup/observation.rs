@@ -666,6 +666,12 @@ pub enum Observation {
         /// The directory, or the errno.
         result: Outcome<Bytes>,
     },
+    /// `os.getcwd()` from a module's top-level code while it was imported:
+    /// kept for the record, not part of the key (see `docs/startup-verdict.md`).
+    ImportCwd {
+        /// The directory, or the errno.
+        result: Outcome<Bytes>,
+    },
 }
 
 impl Observation {
@@ -691,6 +697,7 @@ impl Observation {
                 PasswdKey::Name(name) => format!("passwd entry of {}", name.display()),
             },
             Observation::Cwd { .. } => "the working directory".to_owned(),
+            Observation::ImportCwd { .. } => "the working directory at an import".to_owned(),
         }
     }
 }

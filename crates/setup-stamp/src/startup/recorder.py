@@ -39,7 +39,7 @@ import sys
 # First of all, before any import can look there: the search path's first
 # entry is the console script's directory (as for ``terok`` itself, given as
 # the second argument), never the working directory that ``-c`` puts there.
-if sys.path and sys.path[0] == "" and not sys.flags.safe_path:
+if sys.path and sys.path[0] == "" and not getattr(sys.flags, "safe_path", False):
     if len(sys.argv) > 2 and sys.argv[2]:
         sys.path[0] = sys.argv[2]
     else:
@@ -402,14 +402,42 @@ def _scandir(path="."):
     return _Scandir([_Entry(e, k) for e, k in zip(real_entries, kinds)])
 
 
+def _at_import(frame):
+    """Whether `frame` is a module's top-level code run by an import."""
+    if frame is None or frame.f_code.co_name != "<module>":
+        return False
+    outer = frame.f_back
+    while outer is not None:
+        if outer.f_code.co_filename.startswith("<frozen importlib._bootstrap"):
+            return True
+        outer = outer.f_back
+    return False
+
+
+def _observe_getcwd():
+    """``os.getcwd()`` itself: keyed, except when a module's top-level code
+    asks while it is imported (rich keeps it to shorten traceback paths):
+    that is recorded as ``import_cwd``, which the replay does not ask again
+    (docs/startup-verdict.md, "What is not in the key")."""
+    if _at_import(sys._getframe(2)):
+        with _Quiet():
+            try:
+                cwd = {"ok": _text(_real["getcwdb"]())}
+            except OSError as exc:
+                cwd = {"errno": exc.errno}
+        _observe({"kind": "import_cwd", "result": cwd})
+    else:
+        _observe_cwd()
+
+
 def _getcwd():
-    _observe_cwd()
+    _observe_getcwd()
     with _Quiet():
         return _real["getcwd"]()
 
 
 def _getcwdb():
-    _observe_cwd()
+    _observe_getcwd()
     with _Quiet():
         return _real["getcwdb"]()
 
@@ -713,8 +741,24 @@ def _is_code(raw):
     return any(raw == r or raw.startswith(r.rstrip(b"/") + b"/") for r in roots)
 
 
+def _bytecode_cache(path):
+    """Whether `path` is the import system's own bytecode cache (a
+    ``__pycache__`` directory or a ``.pyc`` written into one)."""
+    if isinstance(path, int) or path is None:
+        return False
+    raw = os.fsencode(path)
+    parent, _, name = raw.rpartition(b"/")
+    return name == b"__pycache__" or (
+        parent.endswith(b"/__pycache__") and b".pyc" in name
+    )
+
+
 def _audit(event, args):
     if _inside():
+        return
+    if event in ("os.mkdir", "os.rename", "os.remove") and args and all(
+        _bytecode_cache(a) for a in args[: 2 if event == "os.rename" else 1]
+    ):
         return
     if event == "open":
         path, mode, flags = (tuple(args) + (None, None, None))[:3]
@@ -724,6 +768,8 @@ def _audit(event, args):
             isinstance(mode, str) and any(c in mode for c in "wax+")
         )
         raw = os.fsencode(path) if isinstance(path, str) else bytes(path)
+        if writing and _bytecode_cache(raw):
+            return
         if writing:
             _refuse(f"opens a file for writing: {_text(raw)}")
             return
@@ -868,13 +914,22 @@ def _watch_receipts():
     cls.check = observed_check
 
 
-def _run_check(owner):
+def _load_check(owner):
+    """The owner's check, imported as its frontend imports it (a failure
+    here is no answer: the frontend itself could not start)."""
     module_name, attribute, calls = OWNER_CHECKS[owner]
     module = __import__(module_name, fromlist=[attribute])
     target = getattr(module, attribute)
     from terok_util import setup_status
 
     _watch_receipts()
+    return target, calls, setup_status
+
+
+def _run_check(target, calls, setup_status):
+    """``setup_status(check_setup())`` as terok's TUI calls it: an
+    ``Exception`` is the answer ``invalid``; anything else that escapes
+    (``SystemExit``, ``KeyboardInterrupt``) would end the TUI: no answer."""
     try:
         if calls:
             target = getattr(target(), calls[0])
@@ -882,6 +937,8 @@ def _run_check(owner):
         status = setup_status(checks)
     except Exception as exc:
         return {"error": {"type": type(exc).__name__, "message": str(exc)}}
+    except BaseException as exc:
+        return {"aborted": f"{type(exc).__name__}: {exc}"}
     return {
         "status": str(status),
         "checks": [
@@ -918,15 +975,15 @@ def main():
         return
     _install()
     try:
-        answer = _run_check(owner)
-    except BaseException as exc:  # the check could not even be imported
-        print(
-            json.dumps(
-                {"format": FORMAT, "fatal": f"{type(exc).__name__}: {exc}"},
-                ensure_ascii=True,
-            ),
-            file=out,
-        )
+        loaded = _load_check(owner)
+    except BaseException as exc:
+        fatal = {"format": FORMAT, "fatal": f"{type(exc).__name__}: {exc}"}
+        print(json.dumps(fatal, ensure_ascii=True), file=out)
+        out.flush()
+        return
+    answer = _run_check(*loaded)
+    if "aborted" in answer:
+        print(json.dumps({"format": FORMAT, "aborted": answer["aborted"]}), file=out)
         out.flush()
         return
     with _Quiet():

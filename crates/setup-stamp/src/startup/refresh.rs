@@ -84,6 +84,15 @@ pub enum RefreshError {
         /// What Python said.
         message: String,
     },
+    /// terok's check ended the interpreter instead of returning or raising
+    /// an `Exception` (`SystemExit`, `KeyboardInterrupt`): the TUI would
+    /// have stopped too.
+    Aborted {
+        /// The interpreter.
+        interpreter: PathBuf,
+        /// The exception, `Type: message`.
+        message: String,
+    },
     /// The report is not what this version of the recorder writes.
     BadReport {
         /// The interpreter.
@@ -132,6 +141,14 @@ impl fmt::Display for RefreshError {
                 "terok's setup check cannot be loaded in {}: {message}",
                 interpreter.display()
             ),
+            RefreshError::Aborted {
+                interpreter,
+                message,
+            } => write!(
+                f,
+                "terok's setup check in {} stopped instead of answering ({message})",
+                interpreter.display()
+            ),
             RefreshError::BadReport {
                 interpreter,
                 detail,
@@ -164,6 +181,8 @@ struct Report {
     format: String,
     #[serde(default)]
     fatal: Option<String>,
+    #[serde(default)]
+    aborted: Option<String>,
     #[serde(default)]
     identity: Option<ChildIdentity>,
     #[serde(default)]
@@ -232,6 +251,12 @@ pub fn refresh(request: &RefreshRequest<'_>) -> Result<Refreshed, RefreshError> 
     }
     if let Some(message) = report.fatal {
         return Err(RefreshError::Unavailable {
+            interpreter,
+            message,
+        });
+    }
+    if let Some(message) = report.aborted {
+        return Err(RefreshError::Aborted {
             interpreter,
             message,
         });

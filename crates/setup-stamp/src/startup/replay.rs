@@ -320,6 +320,7 @@ impl Walk<'_> {
                     .then_some(())
                     .ok_or_else(|| "changed".to_owned())
             }
+            Observation::ImportCwd { .. } => Ok(()),
         }
     }
 
