@@ -16,6 +16,7 @@
 pub mod convert;
 pub mod core_api;
 pub mod receipt_api;
+pub mod startup_api;
 
 use std::path::PathBuf;
 
@@ -250,6 +251,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(read_stamp, m)?)?;
     m.add_function(wrap_pyfunction!(compare_versions, m)?)?;
     receipt_api::register(m)?;
+    startup_api::register(m)?;
     m.add(
         "TEROK_TRACKED",
         PyTuple::new(m.py(), core_api::TEROK_TRACKED)?,

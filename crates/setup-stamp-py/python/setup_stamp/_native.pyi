@@ -51,3 +51,21 @@ class SetupLockHandle:
     def path(self) -> Path | None: ...
 
 def setup_lock_acquire(path: str | os.PathLike[str] | None = None) -> SetupLockHandle | None: ...
+
+# ── terok's start-up verdict (setup_stamp.startup) ─────────────────────
+
+def receipt_owner(search_path: list[str]) -> str | None: ...
+def terok_verdict(
+    owner: str,
+    interpreter: str | os.PathLike[str],
+    search_path: list[str],
+    refresh: str = "when_changed",
+    timeout: float | None = None,
+    cache_dir: str | os.PathLike[str] | None = None,
+) -> tuple[
+    str,
+    str,
+    list[tuple[str, str, str, str]],
+    tuple[str, str] | None,
+    tuple[str, str | None, Path | None, bool, str | None],
+]: ...

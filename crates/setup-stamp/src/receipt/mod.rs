@@ -16,7 +16,7 @@
 //! | [`SetupReceipt`] | check, write (durable, `0o600`), clear | the receipt file |
 //! | [`SetupLock`] | `flock` on `<platform state base>/setup.lock` | the lock file |
 //! | [`python_identity_of`] | the `python` input, natively | `stat`, cached `sys.version` |
-//! | [`TerokOwner`] | terok's owners: paths and inputs | the state directories |
+//! | [`TerokOwner`] | terok's owners, parents first | none |
 //!
 //! ```
 //! use setup_stamp::receipt::{require_setup, SetupReceipt};
@@ -53,7 +53,4 @@ pub use status::{
     require_no_downgrade, require_setup, setup_status, SetupCheck, SetupError, SetupStatus,
     UnknownStatus,
 };
-pub use terok::{
-    check_owner, host_tools_hash, receipts_in_use, sha256_hex, InputReport, InputSource,
-    KnownInputs, OwnerReport, TerokOwner,
-};
+pub use terok::{sha256_hex, TerokOwner};

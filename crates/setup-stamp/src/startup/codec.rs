@@ -18,7 +18,8 @@
 
 use super::cache::{CacheEntry, CacheHeader, CACHE_FORMAT};
 use super::observation::{
-    ByteRange, Bytes, Digest, Listing, Observation, Outcome, PasswdEntry, PasswdKey, StatRecord,
+    ByteRange, Bytes, Digest, Fields, Listing, Observation, Outcome, PasswdEntry, PasswdKey,
+    StatRecord,
 };
 
 /// Encodes `entry`.
@@ -101,8 +102,12 @@ impl Writer {
         self.u32(s.uid);
         self.u32(s.gid);
         self.i64(s.size);
+        self.i64(s.atime_ns);
         self.i64(s.mtime_ns);
         self.i64(s.ctime_ns);
+        self.u64(s.rdev);
+        self.i64(s.blksize);
+        self.i64(s.blocks);
     }
     fn opt_stat(&mut self, s: &Option<StatRecord>) {
         match s {
@@ -173,10 +178,12 @@ impl Writer {
                 path,
                 follow,
                 result,
+                used,
             } => {
                 self.u8(0);
                 self.bytes(&path.0)?;
                 self.bool(*follow);
+                self.0.extend_from_slice(&used.0.to_le_bytes());
                 match result {
                     Outcome::Ok(s) => {
                         self.u8(0);
@@ -403,8 +410,12 @@ impl<'a> Reader<'a> {
             uid: self.u32()?,
             gid: self.u32()?,
             size: self.i64()?,
+            atime_ns: self.i64()?,
             mtime_ns: self.i64()?,
             ctime_ns: self.i64()?,
+            rdev: self.u64()?,
+            blksize: self.i64()?,
+            blocks: self.i64()?,
         })
     }
     fn opt_stat(&mut self) -> Read<Option<StatRecord>> {
@@ -465,6 +476,7 @@ impl<'a> Reader<'a> {
             0 => Observation::Stat {
                 path: self.bytes()?,
                 follow: self.bool()?,
+                used: Fields(u16::from_le_bytes(self.array()?)),
                 result: self.outcome(Self::stat)?,
             },
             1 => Observation::Access {
@@ -585,8 +597,12 @@ mod tests {
             uid: 1000,
             gid: 100,
             size: n,
+            atime_ns: 0,
             mtime_ns: -n,
             ctime_ns: i64::MAX,
+            rdev: 7,
+            blksize: 4096,
+            blocks: -1,
         }
     }
 
@@ -597,11 +613,13 @@ mod tests {
                 path: b(b"/a\xff"),
                 follow: true,
                 result: Outcome::Ok(stat(1)),
+                used: Fields(0b101),
             },
             Observation::Stat {
                 path: b(b""),
                 follow: false,
                 result: Outcome::Errno(2),
+                used: Fields::ALL,
             },
             Observation::Access {
                 path: b(b"/x"),

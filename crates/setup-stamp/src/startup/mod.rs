@@ -67,8 +67,8 @@ pub use install::{
     check_install, install_protocol, receipt_startup, InstallError, InstallOptions, InstallVerdict,
 };
 pub use observation::{
-    is_per_process, same_metadata, unchanged_since, ByteRange, Bytes, Digest, EntryType,
-    Observation, Outcome, PasswdEntry, PasswdKey, StatRecord, RACY_MARGIN_NS,
+    is_per_process, same_fields, unchanged_since, ByteRange, Bytes, Digest, EntryType, Fields,
+    Listing, Observation, Outcome, PasswdEntry, PasswdKey, StatRecord, RACY_MARGIN_NS,
 };
 pub use protocol::{detect_protocol, package_dir, Protocol};
 pub use refresh::{
@@ -78,6 +78,17 @@ pub use replay::{replay, Changed, Current, SystemWorld, World};
 
 use crate::environment::HostEnv;
 use crate::receipt::TerokOwner;
+
+/// What identifies the interpreter file: a new build or a replaced copy
+/// differs in one of these.
+const INTERPRETER_FIELDS: Fields = Fields(
+    Fields::MODE.0
+        | Fields::INO.0
+        | Fields::DEV.0
+        | Fields::SIZE.0
+        | Fields::MTIME.0
+        | Fields::CTIME.0,
+);
 
 /// The Python that runs terok's check and records what it reads.
 pub const RECORDER_SOURCE: &str = include_str!("recorder.py");
@@ -237,7 +248,8 @@ impl TerokStartup {
         }
         let interpreter = bytes(&self.interpreter);
         match world.stat(&interpreter.0, true) {
-            Outcome::Ok(now) if same_metadata(&interpreter.0, &header.interpreter_stat, &now) => {}
+            Outcome::Ok(now) if same_fields(&header.interpreter_stat, &now, INTERPRETER_FIELDS) => {
+            }
             _ => {
                 return Err(format!(
                     "the interpreter {} changed",

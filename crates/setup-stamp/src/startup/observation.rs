@@ -8,21 +8,19 @@
 //!
 //! What counts as unchanged is decided here, without I/O:
 //!
-//! * [`same_metadata`]: a `stat` result compares every field a program can
-//!   act on for that kind of file — for a regular file all but the access
-//!   time and the link count; for a directory, a symbolic link or a special
-//!   file its type, permissions, owner and identity (`st_dev`, `st_ino`),
-//!   but not its timestamps or size, which move whenever an entry inside is
-//!   added (what a directory holds is covered by its listing, where the
-//!   check listed it). Under `/proc` and `/sys` identities are per process:
-//!   only type, permissions and owner count.
+//! * [`same_fields`]: a `stat` result is compared on exactly the fields
+//!   the check read from it ([`Fields`]: the recorder hands out results that
+//!   note every field read): `os.path.exists` read none (only success or
+//!   the errno counts), `Path.is_file()` the mode, `python_identity()` the
+//!   device, inode, size and mtime.
 //! * [`unchanged_since`]: a file or directory whose `(dev, ino, size,
 //!   mtime, ctime)` equals the recorded identity has the recorded content,
 //!   unless its ctime is within [`RACY_MARGIN_NS`] of the moment the content
 //!   was last verified (git's "racy clean" rule): the kernel moves ctime on
 //!   every change of content and no program can set it back, but two
 //!   changes within one timestamp tick look alike. Racy entries, and
-//!   everything under `/proc` and `/sys`, are compared by content.
+//!   everything under `/proc` and `/sys` (whose identities belong to the
+//!   asking process), are compared by content.
 
 use serde::{Deserialize, Serialize};
 
@@ -126,8 +124,8 @@ fn decode_hex(hex: &str) -> Result<Vec<u8>, String> {
     crate::hex::decode(hex).ok_or_else(|| format!("bad hex {hex:?}"))
 }
 
-/// A `stat` result, as Python's `os.stat_result` gives it (without the
-/// access time, which reading moves). In JSON an array, in field order.
+/// A `stat` result, as Python's `os.stat_result` gives it. In JSON an
+/// array, in field order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(from = "StatTuple", into = "StatTuple")]
 pub struct StatRecord {
@@ -145,13 +143,35 @@ pub struct StatRecord {
     pub gid: u32,
     /// `st_size`.
     pub size: i64,
+    /// `st_atime_ns`.
+    pub atime_ns: i64,
     /// `st_mtime_ns`.
     pub mtime_ns: i64,
     /// `st_ctime_ns`.
     pub ctime_ns: i64,
+    /// `st_rdev`.
+    pub rdev: u64,
+    /// `st_blksize`.
+    pub blksize: i64,
+    /// `st_blocks`.
+    pub blocks: i64,
 }
 
-type StatTuple = (u32, u64, u64, u64, u32, u32, i64, i64, i64);
+type StatTuple = (
+    u32,
+    u64,
+    u64,
+    u64,
+    u32,
+    u32,
+    i64,
+    i64,
+    i64,
+    i64,
+    u64,
+    i64,
+    i64,
+);
 
 impl From<StatTuple> for StatRecord {
     fn from(t: StatTuple) -> Self {
@@ -163,8 +183,12 @@ impl From<StatTuple> for StatRecord {
             uid: t.4,
             gid: t.5,
             size: t.6,
-            mtime_ns: t.7,
-            ctime_ns: t.8,
+            atime_ns: t.7,
+            mtime_ns: t.8,
+            ctime_ns: t.9,
+            rdev: t.10,
+            blksize: t.11,
+            blocks: t.12,
         }
     }
 }
@@ -172,14 +196,14 @@ impl From<StatTuple> for StatRecord {
 impl From<StatRecord> for StatTuple {
     fn from(s: StatRecord) -> Self {
         (
-            s.mode, s.ino, s.dev, s.nlink, s.uid, s.gid, s.size, s.mtime_ns, s.ctime_ns,
+            s.mode, s.ino, s.dev, s.nlink, s.uid, s.gid, s.size, s.atime_ns, s.mtime_ns,
+            s.ctime_ns, s.rdev, s.blksize, s.blocks,
         )
     }
 }
 
 const S_IFMT: u32 = 0o170_000;
 const S_IFREG: u32 = 0o100_000;
-const S_IFLNK: u32 = 0o120_000;
 
 impl StatRecord {
     /// Whether this is a regular file.
@@ -214,37 +238,110 @@ pub fn is_per_process(path: &[u8]) -> bool {
     })
 }
 
-/// Whether two `stat` results of `path` are the same for a program (see
-/// the module documentation for which fields count).
+/// Which fields of a `stat` result the check read (a bit set, in JSON the
+/// names: `mode`, `ino`, `dev`, `nlink`, `uid`, `gid`, `size`, `atime`,
+/// `mtime`, `ctime`, `rdev`, `blksize`, `blocks`).
 ///
 /// ```
-/// use setup_stamp::startup::{same_metadata, StatRecord};
-/// let dir = StatRecord { mode: 0o040755, ino: 7, dev: 1, nlink: 3, uid: 1000, gid: 1000,
-///                        size: 4096, mtime_ns: 1, ctime_ns: 1 };
-/// let busier = StatRecord { nlink: 4, mtime_ns: 9, ctime_ns: 9, ..dir };
-/// assert!(same_metadata(b"/home/me", &dir, &busier));
-/// let file = StatRecord { mode: 0o100644, ..dir };
-/// assert!(!same_metadata(b"/home/me/f", &file, &StatRecord { mtime_ns: 9, ..file }));
+/// use setup_stamp::startup::Fields;
+/// let f: Fields = serde_json::from_str(r#"["mode", "size"]"#).unwrap();
+/// assert!(f.contains(Fields::MODE) && !f.contains(Fields::MTIME));
+/// assert_eq!(serde_json::to_string(&f).unwrap(), r#"["mode","size"]"#);
 /// ```
-pub fn same_metadata(path: &[u8], recorded: &StatRecord, current: &StatRecord) -> bool {
-    let basic =
-        (recorded.mode, recorded.uid, recorded.gid) == (current.mode, current.uid, current.gid);
-    if !basic {
-        return false;
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(try_from = "Vec<String>", into = "Vec<String>")]
+pub struct Fields(pub u16);
+
+const FIELD_NAMES: [&str; 13] = [
+    "mode", "ino", "dev", "nlink", "uid", "gid", "size", "atime", "mtime", "ctime", "rdev",
+    "blksize", "blocks",
+];
+
+impl Fields {
+    /// `st_mode`.
+    pub const MODE: Fields = Fields(1);
+    /// `st_ino`.
+    pub const INO: Fields = Fields(1 << 1);
+    /// `st_dev`.
+    pub const DEV: Fields = Fields(1 << 2);
+    /// `st_size`.
+    pub const SIZE: Fields = Fields(1 << 6);
+    /// `st_mtime`, `st_mtime_ns`.
+    pub const MTIME: Fields = Fields(1 << 8);
+    /// `st_ctime`, `st_ctime_ns`.
+    pub const CTIME: Fields = Fields(1 << 9);
+    /// Every field.
+    pub const ALL: Fields = Fields((1 << 13) - 1);
+
+    /// Whether every field of `other` is in `self`.
+    pub fn contains(self, other: Fields) -> bool {
+        self.0 & other.0 == other.0
     }
-    if is_per_process(path) {
-        return true;
+
+    fn has(self, index: usize) -> bool {
+        self.0 & (1 << index) != 0
     }
-    let identity = (recorded.dev, recorded.ino) == (current.dev, current.ino);
-    match recorded.mode & S_IFMT {
-        S_IFREG => {
-            identity
-                && (recorded.size, recorded.mtime_ns, recorded.ctime_ns)
-                    == (current.size, current.mtime_ns, current.ctime_ns)
+}
+
+impl TryFrom<Vec<String>> for Fields {
+    type Error = String;
+    fn try_from(names: Vec<String>) -> Result<Self, String> {
+        let mut bits = 0u16;
+        for name in names {
+            let index = FIELD_NAMES
+                .iter()
+                .position(|n| *n == name)
+                .ok_or_else(|| format!("unknown stat field {name:?}"))?;
+            bits |= 1 << index;
         }
-        S_IFLNK => identity && recorded.size == current.size,
-        _ => identity,
+        Ok(Fields(bits))
     }
+}
+
+impl From<Fields> for Vec<String> {
+    fn from(fields: Fields) -> Self {
+        FIELD_NAMES
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| fields.has(*i))
+            .map(|(_, n)| (*n).to_owned())
+            .collect()
+    }
+}
+
+/// Whether two `stat` results agree on the `used` fields (see the module
+/// documentation).
+///
+/// ```
+/// use setup_stamp::startup::{same_fields, Fields, StatRecord};
+/// let file = StatRecord { mode: 0o100644, ino: 7, dev: 1, nlink: 1, uid: 1000, gid: 1000,
+///                         size: 10, atime_ns: 1, mtime_ns: 1, ctime_ns: 1, rdev: 0,
+///                         blksize: 4096, blocks: 8 };
+/// let touched = StatRecord { atime_ns: 9, mtime_ns: 9, ctime_ns: 9, ..file };
+/// assert!(same_fields(&file, &touched, Fields::MODE));     // is_file()
+/// assert!(!same_fields(&file, &touched, Fields::MTIME));   // getmtime()
+/// assert!(same_fields(&file, &StatRecord { mode: 0o040755, ..file }, Fields::default()));
+/// ```
+pub fn same_fields(recorded: &StatRecord, current: &StatRecord, used: Fields) -> bool {
+    let pairs: [(i128, i128); 13] = [
+        (recorded.mode.into(), current.mode.into()),
+        (recorded.ino.into(), current.ino.into()),
+        (recorded.dev.into(), current.dev.into()),
+        (recorded.nlink.into(), current.nlink.into()),
+        (recorded.uid.into(), current.uid.into()),
+        (recorded.gid.into(), current.gid.into()),
+        (recorded.size.into(), current.size.into()),
+        (recorded.atime_ns.into(), current.atime_ns.into()),
+        (recorded.mtime_ns.into(), current.mtime_ns.into()),
+        (recorded.ctime_ns.into(), current.ctime_ns.into()),
+        (recorded.rdev.into(), current.rdev.into()),
+        (recorded.blksize.into(), current.blksize.into()),
+        (recorded.blocks.into(), current.blocks.into()),
+    ];
+    pairs
+        .iter()
+        .enumerate()
+        .all(|(i, (a, b))| !used.has(i) || a == b)
 }
 
 /// Whether `current` proves that the object still holds what it held when
@@ -253,9 +350,10 @@ pub fn same_metadata(path: &[u8], recorded: &StatRecord, current: &StatRecord) -
 ///
 /// ```
 /// use setup_stamp::startup::{unchanged_since, StatRecord, RACY_MARGIN_NS};
-/// let old = StatRecord { mode: 0o100644, ino: 7, dev: 1, nlink: 1, uid: 0, gid: 0,
-///                        size: 10, mtime_ns: 1_000, ctime_ns: 1_000 };
-/// assert!(unchanged_since(b"/etc/x", &old, &old, 1_000 + RACY_MARGIN_NS));
+/// let old = StatRecord { mode: 0o100644, ino: 7, dev: 1, nlink: 1, uid: 0, gid: 0, size: 10,
+///                        atime_ns: 1, mtime_ns: 1_000, ctime_ns: 1_000, rdev: 0,
+///                        blksize: 4096, blocks: 8 };
+/// assert!(unchanged_since(b"/etc/x", &old, &old, 1_001 + RACY_MARGIN_NS));
 /// assert!(!unchanged_since(b"/etc/x", &old, &old, 1_000)); // same tick: racy
 /// assert!(!unchanged_since(b"/etc/x", &old, &StatRecord { ctime_ns: 5_000, ..old }, i64::MAX));
 /// ```
@@ -536,7 +634,7 @@ pub struct PasswdEntry {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Observation {
-    /// `os.stat` / `os.lstat` (`follow: false`).
+    /// `os.stat` / `os.lstat` (`follow: false`), every call of it merged.
     Stat {
         /// The path as given.
         path: Bytes,
@@ -544,6 +642,8 @@ pub enum Observation {
         follow: bool,
         /// The metadata, or the errno.
         result: Outcome<StatRecord>,
+        /// The fields the check read from it.
+        used: Fields,
     },
     /// `os.access`.
     Access {
@@ -715,73 +815,56 @@ mod tests {
             uid: 1000,
             gid: 1000,
             size: 12,
+            atime_ns: 1,
             mtime_ns: 1_000,
             ctime_ns,
+            rdev: 0,
+            blksize: 4096,
+            blocks: 8,
         }
     }
 
     #[test]
-    fn regular_files_compare_content_stamps() {
+    fn only_the_fields_read_are_compared() {
         let a = file(1_000);
-        assert!(same_metadata(b"/f", &a, &a));
-        assert!(same_metadata(b"/f", &a, &StatRecord { nlink: 2, ..a }));
-        for changed in [
-            StatRecord { size: 13, ..a },
-            StatRecord { mtime_ns: 2, ..a },
-            StatRecord { ctime_ns: 2, ..a },
-            StatRecord { ino: 6, ..a },
-            StatRecord {
-                mode: 0o100_600,
+        assert!(same_fields(&a, &a, Fields::ALL));
+        for (changed, field) in [
+            (StatRecord { size: 13, ..a }, Fields::SIZE),
+            (StatRecord { mtime_ns: 2, ..a }, Fields::MTIME),
+            (StatRecord { ctime_ns: 2, ..a }, Fields::CTIME),
+            (StatRecord { ino: 6, ..a }, Fields::INO),
+            (
+                StatRecord {
+                    mode: 0o100_600,
+                    ..a
+                },
+                Fields::MODE,
+            ),
+        ] {
+            assert!(!same_fields(&a, &changed, Fields::ALL), "{changed:?}");
+            assert!(!same_fields(&a, &changed, field), "{changed:?}");
+            assert!(
+                same_fields(&a, &changed, Fields(Fields::ALL.0 & !field.0)),
+                "{changed:?}"
+            );
+        }
+        assert!(same_fields(
+            &a,
+            &StatRecord {
+                mode: 0,
+                ino: 0,
                 ..a
             },
-            StatRecord { uid: 0, ..a },
-        ] {
-            assert!(!same_metadata(b"/f", &a, &changed), "{changed:?}");
-        }
-    }
-
-    #[test]
-    fn directories_ignore_what_entries_move() {
-        let d = StatRecord {
-            mode: 0o040_755,
-            ..file(1)
-        };
-        let busy = StatRecord {
-            size: 8192,
-            nlink: 9,
-            mtime_ns: 7,
-            ctime_ns: 7,
-            ..d
-        };
-        assert!(same_metadata(b"/d", &d, &busy));
-        assert!(!same_metadata(b"/d", &d, &StatRecord { ino: 1, ..d }));
-        assert!(!same_metadata(
-            b"/d",
-            &d,
-            &StatRecord {
-                mode: 0o100_755,
-                ..d
-            }
+            Fields::default()
         ));
+        assert!(serde_json::from_str::<Fields>(r#"["mode", "bogus"]"#).is_err());
     }
 
     #[test]
-    fn per_process_files_compare_type_and_owner() {
+    fn per_process_files_are_compared_by_content() {
         let p = file(1);
-        let other = StatRecord {
-            ino: 99,
-            dev: 3,
-            ctime_ns: 5,
-            mtime_ns: 5,
-            ..p
-        };
-        assert!(same_metadata(b"/proc/self/uid_map", &p, &other));
         assert!(!unchanged_since(b"/proc/self/uid_map", &p, &p, i64::MAX));
-        assert!(!same_metadata(
-            b"/proc/self/uid_map",
-            &p,
-            &StatRecord { uid: 1, ..p }
-        ));
+        assert!(is_per_process(b"/sys"));
     }
 
     #[test]
@@ -809,9 +892,9 @@ mod tests {
     #[test]
     fn observations_round_trip_through_json() {
         let text = r#"[
-          {"stat":{"path":"/x","follow":true,"result":{"errno":2}}},
+          {"stat":{"path":"/x","follow":true,"result":{"errno":2},"used":[]}},
           {"scandir":{"path":{"hex":"2fff"},"identity":null,"result":{"ok":[["a","dir"]]}}},
-          {"read":{"path":"/r","identity":[33188,1,2,1,0,0,3,4,5],"ranges":[{"offset":0,
+          {"read":{"path":"/r","identity":[33188,1,2,1,0,0,3,4,4,5,0,4096,8],"ranges":[{"offset":0,
             "length":3,"sha256":"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"}],"eof":3}},
           {"env":{"name":"HOME","value":null}},
           {"environment":{}},

@@ -68,6 +68,7 @@ OWNER_CHECKS = {
 _real = {
     "stat": os.stat,
     "lstat": os.lstat,
+    "fstat": os.fstat,
     "access": os.access,
     "readlink": os.readlink,
     "listdir": os.listdir,
@@ -168,7 +169,8 @@ def _observe_cwd():
 
 
 def _stat_record(result):
-    """``[mode, ino, dev, nlink, uid, gid, size, mtime_ns, ctime_ns]``."""
+    """``[mode, ino, dev, nlink, uid, gid, size, atime_ns, mtime_ns,
+    ctime_ns, rdev, blksize, blocks]``."""
     return [
         result.st_mode,
         result.st_ino,
@@ -177,16 +179,116 @@ def _stat_record(result):
         result.st_uid,
         result.st_gid,
         result.st_size,
+        result.st_atime_ns,
         result.st_mtime_ns,
         result.st_ctime_ns,
+        result.st_rdev,
+        result.st_blksize,
+        result.st_blocks,
     ]
 
 
-def _no_dir_fd(kwargs, what):
-    if kwargs.get("dir_fd") is not None:
-        _refuse(f"{what} relative to a directory descriptor")
-        return False
-    return True
+# Which field of the record each way of reading a stat result reads.
+_FIELD_OF = {
+    "st_mode": "mode", "st_ino": "ino", "st_dev": "dev", "st_nlink": "nlink",
+    "st_uid": "uid", "st_gid": "gid", "st_size": "size",
+    "st_atime": "atime", "st_atime_ns": "atime", "st_mtime": "mtime",
+    "st_mtime_ns": "mtime", "st_ctime": "ctime", "st_ctime_ns": "ctime",
+    "st_rdev": "rdev", "st_blksize": "blksize", "st_blocks": "blocks",
+}
+_FIELDS_BY_INDEX = ("mode", "ino", "dev", "nlink", "uid", "gid", "size", "atime", "mtime", "ctime")
+_ALL_FIELDS = frozenset(_FIELD_OF.values())
+# Where each field is in _stat_record's list.
+_RECORD_INDEX = {
+    "mode": 0, "ino": 1, "dev": 2, "nlink": 3, "uid": 4, "gid": 5, "size": 6,
+    "atime": 7, "mtime": 8, "ctime": 9, "rdev": 10, "blksize": 11, "blocks": 12,
+}
+
+
+class _StatView:
+    """A stat result that notes which of its fields the program reads, so
+    that only those are part of the key (``os.path.exists`` reads none,
+    ``is_file()`` only the mode, ``python_identity()`` four)."""
+
+    __slots__ = ("_result", "_used")
+
+    def __init__(self, result, used):
+        self._result, self._used = result, used
+
+    def __getattr__(self, name):
+        value = getattr(self._result, name)
+        self._used.add(_FIELD_OF.get(name, "*"))
+        return value
+
+    def __getitem__(self, index):
+        picked = _FIELDS_BY_INDEX[index]
+        self._used.update((picked,) if isinstance(picked, str) else picked)
+        return self._result[index]
+
+    def __len__(self):
+        return len(self._result)
+
+    def __iter__(self):
+        self._used.update(_FIELDS_BY_INDEX)
+        return iter(self._result)
+
+    def _whole(self):
+        self._used.add("*")
+        return self._result
+
+    def __eq__(self, other):
+        return self._whole() == (other._whole() if isinstance(other, _StatView) else other)
+
+    def __hash__(self):
+        return hash(self._whole())
+
+    def __repr__(self):
+        return repr(self._whole())
+
+    def __reduce__(self):
+        return self._whole().__reduce__()
+
+
+_stats = {}
+_stat_order = []
+_observed_fds = {}
+
+
+def _record_stat(raw, follow, result):
+    """Notes one stat call (a result, or an errno as an int) and returns
+    the set its view fills with the fields read. Calls of the same (path,
+    follow) are merged at the end."""
+    outcome = {"errno": result} if isinstance(result, int) else {"ok": _stat_record(result)}
+    used = set()
+    with _lock:
+        calls = _stats.get((raw, follow))
+        if calls is None:
+            calls = _stats[(raw, follow)] = []
+            _stat_order.append((raw, follow))
+        calls.append((outcome, used))
+    return used
+
+
+def _report_stats():
+    """One observation per (path, follow): the fields read by any call, and
+    a refusal if two calls saw different values of a field one of them read
+    (the path changed while the check looked at it)."""
+    for raw, follow in _stat_order:
+        calls = _stats[(raw, follow)]
+        used = set().union(*(u for _, u in calls))
+        fields = sorted(_ALL_FIELDS) if "*" in used else sorted(used)
+        indices = [_RECORD_INDEX[f] for f in fields]
+        first = calls[0][0]
+
+        def seen(outcome):
+            if "errno" in outcome:
+                return ("errno", outcome["errno"])
+            return ("ok", tuple(outcome["ok"][i] for i in indices))
+
+        if any(seen(outcome) != seen(first) for outcome, _ in calls[1:]):
+            _refuse(f"a path changed while it was examined: {_text(raw)}")
+        _observe({"kind": "stat", "path": _text(raw), "follow": follow, "result": first,
+                  "used": fields})
 
 
 # ── stat, lstat, access, readlink ────────────────────────────────────────
@@ -201,13 +303,22 @@ def _stat(path, *, dir_fd=None, follow_symlinks=True):
             result = _real["stat"](path, dir_fd=dir_fd, follow_symlinks=follow_symlinks)
     except OSError as exc:
         if raw is not None:
-            _observe({"kind": "stat", "path": _text(raw), "follow": follow_symlinks,
-                      "result": {"errno": exc.errno}})
+            _record_stat(raw, follow_symlinks, exc.errno)
         raise
-    if raw is not None:
-        _observe({"kind": "stat", "path": _text(raw), "follow": follow_symlinks,
-                  "result": {"ok": _stat_record(result)}})
-    return result
+    if raw is None:
+        return result
+    return _StatView(result, _record_stat(raw, follow_symlinks, result))
+
+
+def _fstat(fd):
+    """``os.fstat``: of a file opened through the observed ``open``, a
+    stat of its path; of any other descriptor, not part of the key."""
+    with _Quiet():
+        result = _real["fstat"](fd)
+    raw = _observed_fds.get(fd) if isinstance(fd, int) else None
+    if raw is None:
+        return result
+    return _StatView(result, _record_stat(raw, True, result))
 
 
 def _lstat(path, *, dir_fd=None):
@@ -454,8 +565,9 @@ class _ObservedFile(io.FileIO):
         self._reported = False
         with _Quiet():
             super().__init__(name, "r")
-            opened = os.fstat(self.fileno())
+            opened = _real["fstat"](self.fileno())
         self._identity = _stat_record(opened)
+        _observed_fds[self.fileno()] = raw_path
         mode = opened.st_mode
         if not stat_mode.S_ISREG(mode):
             _refuse(f"reads a file that is not a regular file: {_text(raw_path)}")
@@ -495,6 +607,8 @@ class _ObservedFile(io.FileIO):
 
     def close(self):
         self.report()
+        if not self.closed:
+            _observed_fds.pop(self.fileno(), None)
         super().close()
 
     def __del__(self):
@@ -549,6 +663,9 @@ def _open(file, mode="r", buffering=-1, encoding=None, errors=None, newline=None
         return _real["io_open"](file, mode, buffering, encoding, errors, newline, closefd, opener)
     if not binary and buffering == 0:
         return _real["io_open"](file, mode, buffering, encoding, errors, newline, closefd, opener)
+    # As io.open: the path-like becomes its str or bytes first (it is what
+    # .name and an exception's filename show).
+    file = os.fspath(file)
     try:
         handle = _ObservedFile(raw, file)
     except OSError as exc:
@@ -559,7 +676,7 @@ def _open(file, mode="r", buffering=-1, encoding=None, errors=None, newline=None
     size = buffering if buffering > 1 else io.DEFAULT_BUFFER_SIZE
     if buffering < 0:
         with _Quiet():
-            blksize = os.fstat(handle.fileno()).st_blksize
+            blksize = _real["fstat"](handle.fileno()).st_blksize
         if blksize > 1:
             size = blksize
     buffered = io.BufferedReader(handle, size)
@@ -578,7 +695,7 @@ def _whole_file(raw):
         except OSError as exc:
             return {"errno": exc.errno}
         try:
-            opened = os.fstat(fd)
+            opened = _real["fstat"](fd)
             if not stat_mode.S_ISREG(opened.st_mode):
                 return {"special": True}
             digest, size = hashlib.sha256(), 0
@@ -753,8 +870,34 @@ def _bytecode_cache(path):
     )
 
 
+# Functions whose writes cannot change the answer: they return nothing and
+# swallow every exception (terok-util's ``BestEffortLogger.log``, "never
+# raises", appends to terok.log, e.g. when config.yml is invalid). Their
+# writes are side effects a kept answer does not repeat; what they might
+# read is still observed.
+_BEST_EFFORT = {("terok_util.logging", "BestEffortLogger.log")}
+
+
+def _in_best_effort():
+    frame = sys._getframe(2)
+    while frame is not None:
+        name = getattr(frame.f_code, "co_qualname", frame.f_code.co_name)
+        if (frame.f_globals.get("__name__"), name) in _BEST_EFFORT:
+            return True
+        frame = frame.f_back
+    return False
+
+
+_WRITE_EVENTS = {
+    "os.mkdir", "os.remove", "os.rename", "os.rmdir", "os.symlink", "os.link",
+    "os.truncate", "os.utime", "os.chmod", "os.chown",
+}
+
+
 def _audit(event, args):
     if _inside():
+        return
+    if (event in _WRITE_EVENTS or event == "open") and _in_best_effort():
         return
     if event in ("os.mkdir", "os.rename", "os.remove") and args and all(
         _bytecode_cache(a) for a in args[: 2 if event == "os.rename" else 1]
@@ -825,6 +968,7 @@ def _install():
     wrappers = {
         "stat": _stat,
         "lstat": _lstat,
+        "fstat": _fstat,
         "access": _access,
         "readlink": _readlink,
         "listdir": _listdir,
@@ -989,6 +1133,7 @@ def main():
     with _Quiet():
         for handle in list(_open_files):
             handle.report()
+        _report_stats()
         _observe_search_path()
         _recheck_fallback_files()
         report = {

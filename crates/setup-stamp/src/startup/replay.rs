@@ -21,7 +21,7 @@ use nix::fcntl::{open, OFlag};
 use nix::sys::stat::{fstat, lstat, stat, FileStat, Mode};
 
 use super::observation::{
-    same_metadata, unchanged_since, ByteRange, Bytes, Digest, EntryType, Listing, Observation,
+    same_fields, unchanged_since, ByteRange, Bytes, Digest, EntryType, Listing, Observation,
     Outcome, PasswdEntry, PasswdKey, StatRecord,
 };
 
@@ -195,8 +195,9 @@ impl Walk<'_> {
                 path,
                 follow,
                 result,
+                used,
             } => match (&*result, self.stat(&path.0, *follow)) {
-                (Outcome::Ok(was), Outcome::Ok(now)) if same_metadata(&path.0, was, &now) => Ok(()),
+                (Outcome::Ok(was), Outcome::Ok(now)) if same_fields(was, &now, *used) => Ok(()),
                 (Outcome::Errno(was), Outcome::Errno(now)) if *was == now => Ok(()),
                 (Outcome::Ok(_), Outcome::Ok(_)) => Err("changed".to_owned()),
                 (was, now) => Err(format!(
@@ -440,8 +441,12 @@ pub fn stat_record(st: &FileStat) -> StatRecord {
         uid: st.st_uid,
         gid: st.st_gid,
         size: st.st_size,
+        atime_ns: ns(st.st_atime, st.st_atime_nsec),
         mtime_ns: ns(st.st_mtime, st.st_mtime_nsec),
         ctime_ns: ns(st.st_ctime, st.st_ctime_nsec),
+        rdev: st.st_rdev,
+        blksize: st.st_blksize,
+        blocks: st.st_blocks,
     }
 }
 
