@@ -474,3 +474,18 @@ def test_a_replaced_interpreter_is_seen(lab, tmp_path):
     assert report["cache"]["answer"] == "computed"
     assert report["status"] == want["status"] == "stale", (report, want)
     assert [[c["owner"], c["component"], c["status"], c["diagnostic"]] for c in report["checks"]] == want["checks"]
+
+
+def test_a_check_that_raises_is_invalid_with_terok_s_exception(lab):
+    """``paths.root`` at a symbolic link loop: resolving it raises inside
+    terok's check_setup(), which the TUI shows as ``invalid``."""
+    loop = lab.root / "loop"
+    loop.symlink_to(loop)
+    lab.config.mkdir(parents=True, exist_ok=True)
+    (lab.config / "config.yml").write_text(f"paths:\n  root: {loop}/state\n")
+    verdict = lab.agree()
+    assert verdict["status"] == "invalid" and verdict["error"] is not None, verdict
+    run = lab.run([BINARY, "check"])
+    assert run.returncode == 3
+    assert f"terok's setup check raised {verdict['error'][0]}: {verdict['error'][1]}" in run.stdout
+    assert run.stdout.endswith("Fix: terok setup\n"), run.stdout
