@@ -45,6 +45,7 @@
 //! | [`distributions`] | `importlib.metadata.version` over an explicit search path | directory listings and metadata reads |
 //! | [`environment`] | from a venv or interpreter to its search path, and discovery | static for venvs, cached queries otherwise |
 //! | [`receipt`] | per-owner setup receipts (`terok_util.setup`): status, check, write, lock | pure rules, receipt and lock files |
+//! | [`startup`] | which protocol an install uses; terok's own start-up verdict, computed by terok's code and kept under everything it read | runs terok's interpreter when the key changed; replays the key natively |
 //! | [`safe_file`] | bounded non-blocking reads, durable atomic writes (stamp and receipts) | file I/O |
 //!
 //! The behaviour each module matches is written down rule by rule in the

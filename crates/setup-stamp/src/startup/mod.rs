@@ -23,7 +23,7 @@
 //! directory when a relative path was used, and the listing of every
 //! search-path directory (the installed distributions); plus the
 //! interpreter file, the search path, the effective user and the variables
-//! that shape any Python start. [`replay`] asks every question again: the
+//! that shape any Python start. [`replay()`] asks every question again: the
 //! answer is current only if every answer is the same. A file whose
 //! identity (device, inode, size, mtime, ctime) is unchanged, and whose
 //! ctime is safely older than the moment it was last verified, is not read

@@ -4,7 +4,7 @@
 //! An [`Observation`] is one thing the check asked the system and what it
 //! got back: a file's bytes, a path's metadata, a directory's entries, an
 //! environment variable, an id. The answer is kept under the list of them;
-//! [`replay`](super::replay) asks each question again.
+//! [`replay()`](super::replay()) asks each question again.
 //!
 //! What counts as unchanged is decided here, without I/O:
 //!
