@@ -2022,10 +2022,8 @@ fn colour_on_a_terminal_unless_no_color() {
         run(cmd)
     };
     let out = in_pty(None);
-    if !out.stdout.contains("first_run") {
-        required(format!("`script` did not run the command: {out:?}"));
-        return;
-    }
+    // `script -e` returns the command's exit code: a crash under a
+    // terminal fails here, as does any other output.
     out.code(3);
     assert!(
         out.stdout.contains("\x1b[1;33mfirst_run\x1b[0m"),
