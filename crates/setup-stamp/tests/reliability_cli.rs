@@ -271,11 +271,19 @@ fn cli_write_faults_exit_1_naming_path_and_cause() {
         assert_eq!(fs::read(root.join("setup.stamp")).expect("stamp"), before);
         assert_eq!(leftovers(&root, &["setup.stamp"]), Vec::<String>::new());
         fs::remove_file(point.join("filler")).expect("rm");
-        let remounted = Command::new("mount")
-            .args(["-o", "remount,ro"])
-            .arg(&point)
-            .status()
-            .is_ok_and(|s| s.success());
+        // Retried: a child another test thread forked while the filler was
+        // open holds it until it execs, and the remount is "busy" meanwhile.
+        let remounted = (0..100).any(|_| {
+            let done = Command::new("mount")
+                .args(["-o", "remount,ro"])
+                .arg(&point)
+                .status()
+                .is_ok_and(|s| s.success());
+            if !done {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            done
+        });
         if remounted {
             let msg = assert_write_fails(
                 &mut cli_command(&root, &sys),
