@@ -1,20 +1,39 @@
 #!/usr/bin/env python3
 """Reference harness: ``terok_sandbox.setup_stamp`` on the real Python libraries.
 
-This is a faithful re-implementation of the reference module (CPython 3.12,
-packaging 26.x, platformdirs 4.14.x, ruamel.yaml 0.19.1 — the pins in
-``requirements.txt``).  The public functions of ``setup_stamp`` are copied
-verbatim from the module's documentation; the helpers it imports (the state
-root resolver, the layered config reader, the merge engine) are rewritten here
-from the rules in SPEC.md section 4 on top of the same standard-library and
-third-party calls the reference makes, so every quirk comes from the real
-libraries rather than from this file.
+Two implementations of the reference module can run behind the same command
+line (``--oracle``):
+
+* ``released`` (the default, and the oracle of the stamp differential suites
+  ``test_differential.py`` and ``test_ecosystem.py``): the module as released,
+  terok-sandbox 0.5.0 from PyPI with the terok-util 0.3.1 it requires (its
+  ``terok_util.paths`` resolves the stamp's location, its ``config_stack``
+  merges the config layers), in the venv ``.venv-stamp``
+  (``stamp-reference.txt``, made by ``scripts/setup-venv``).  The harness
+  drives it only through its module globals: ``_meta_version`` (the
+  ``importlib.metadata.version`` it imported) is replaced by
+  :func:`_meta_version` below, which calls the real one over exactly the
+  search path; another ecosystem's namespace, packages and file name replace
+  the constants the functions read at call time (:func:`configure_ecosystem`).
+* ``copy``: the same module re-implemented in this file (CPython 3.12,
+  packaging 26.x, platformdirs 4.14.x, ruamel.yaml 0.19.1 — the pins in
+  ``requirements.txt``).  The public functions of ``setup_stamp`` are copied
+  verbatim from the released module; the helpers it imports (the state root
+  resolver, the layered config reader, the merge engine) are rewritten here
+  from the rules in SPEC.md section 4 on top of the same standard-library and
+  third-party calls, so every quirk comes from the real libraries.  The copy
+  is kept only where the released module cannot be driven: the Python binding
+  tests (``tests/python``) compare the extension with the reference *in one
+  interpreter*, ``.venv-ref``, which holds terok-util 0.4.0 for the receipt
+  suites, and terok-sandbox 0.5.0 requires terok-util < 0.4, so it cannot be
+  installed beside it.  ``test_reference_copy.py`` checks that the copy and
+  the release agree on the whole scenario corpus.
 
 The command line mirrors the ``setup-stamp`` binary so both can be compared::
 
-    reference.py [--sys-path DIR]... [--as-user UID:GID] [--userns] \
+    reference.py [--oracle released|copy] [--sys-path DIR]... [--as-user UID:GID] [--userns] \
         [--namespace NAME] [--package NAME]... [--stamp-file NAME] \
-        <path | check [--json] | versions [--json] | write | clear>
+        <path | check [--json] | versions [--json] | write | clear | info>
 
 * ``--sys-path`` (repeatable, ordered) is the distribution search path.  When
   given, ``importlib.metadata`` sees exactly that list (``sys.path`` is swapped
@@ -395,19 +414,92 @@ def _compare_versions(a: str, b: str) -> int:
     return (va > vb) - (va < vb)
 
 
+# ── The oracle: the released module or the copy above ────────────────
+
+
+class Oracle:
+    """The stamp functions the harness runs, and how to point them elsewhere.
+
+    ``stamp`` has the functions of ``terok_sandbox.setup_stamp``
+    (``stamp_path``, ``needs_setup``, ``read_stamp``, ``installed_versions``,
+    ``write_stamp``, ``clear_stamp``); ``paths`` has ``_is_root`` and the
+    namespace constants.  For the copy both are this module.
+    """
+
+    def __init__(self, name: str):
+        self.name = name
+        if name == "copy":
+            self.stamp = self.paths = sys.modules[__name__]
+        elif name == "released":
+            # Imported now, before any privilege drop or search-path swap:
+            # read_config_section imports config_stack lazily.
+            try:
+                import terok_sandbox.setup_stamp as stamp
+                import terok_util.config_stack  # noqa: F401
+                import terok_util.paths as paths
+            except ImportError as exc:
+                raise SystemExit(
+                    f"the released terok_sandbox.setup_stamp cannot be imported by {sys.executable} ({exc}): "
+                    "run it with .venv-stamp/bin/python (scripts/setup-venv)"
+                ) from None
+
+            # The one seam: the module calls the importlib.metadata.version it
+            # imported as ``_meta_version``; the harness's calls the real one
+            # over exactly the search path.
+            stamp._meta_version = _meta_version
+            self.stamp, self.paths = stamp, paths
+            self.versions = {d: importlib.metadata.version(d) for d in ("terok-sandbox", "terok-util")}
+        else:
+            raise SystemExit(f"unknown oracle: {name!r} (released or copy)")
+
+    def configure(self, namespace: str | None, packages: list[str] | None, file_name: str | None) -> None:
+        """Point the module constants at another ecosystem (``None``: keep terok's)."""
+        if self.name == "copy":
+            configure_ecosystem(namespace, packages, file_name)
+            return
+        if namespace is not None:
+            self.paths._NAMESPACE = namespace
+            self.paths._TEROK_ROOT_ENV = f"{env_prefix(namespace)}_ROOT"
+            self.paths._TEROK_CONFIG_FILE_ENV = f"{env_prefix(namespace)}_CONFIG_FILE"
+        if packages is not None:
+            self.stamp._TRACKED_PACKAGES = tuple(packages)
+        if file_name is not None:
+            self.stamp._STAMP_FILENAME = file_name
+        # Each command is a process of its own: nothing cached from before.
+        self.paths._reset_config_caches_for_tests()
+
+    def info(self) -> dict:
+        """Which module ran, from which distribution."""
+        info = {"oracle": self.name, "module": self.stamp.__file__}
+        if self.name == "released":
+            info.update(self.versions, paths_module=self.paths.__file__)
+        return info
+
+
+#: Set by :func:`select_oracle` (the server and the command line).
+ORACLE: Oracle | None = None
+
+
+def select_oracle(name: str) -> Oracle:
+    global ORACLE
+    if ORACLE is None or ORACLE.name != name:
+        ORACLE = Oracle(name)
+    return ORACLE
+
+
 # ── The command line ─────────────────────────────────────────────────
 
 EXIT_CODES = {
-    SetupVerdict.OK: 0,
-    SetupVerdict.FIRST_RUN: 3,
-    SetupVerdict.STALE_AFTER_UPDATE: 3,
-    SetupVerdict.STAMP_CORRUPT: 3,
-    SetupVerdict.STALE_AFTER_DOWNGRADE: 4,
+    "ok": 0,
+    "first_run": 3,
+    "stale_after_update": 3,
+    "stamp_corrupt": 3,
+    "stale_after_downgrade": 4,
 }
 
 
 def interpreter_info() -> dict[str, str]:
-    """What actually runs: interpreter and library versions."""
+    """What actually runs: interpreter, library versions, the oracle."""
     return {
         "executable": sys.executable,
         "python": ".".join(map(str, sys.version_info[:3])),
@@ -416,7 +508,8 @@ def interpreter_info() -> dict[str, str]:
         "platformdirs": platformdirs.__version__,
         "ruamel.yaml": ruamel.yaml.__version__,
         "euid": os.geteuid(),
-        "real_root": _is_root(),
+        "real_root": ORACLE.paths._is_root(),
+        **ORACLE.info(),
     }
 
 
@@ -426,15 +519,16 @@ def _json_line(obj: object) -> bytes:
 
 def _check_report() -> dict:
     """``check --json``: the verdict plus what the reference saw on the way."""
-    verdict = needs_setup()
-    path = stamp_path()
+    stamp = ORACLE.stamp
+    verdict = stamp.needs_setup()
+    path = stamp.stamp_path()
     stamped = None
     with contextlib.suppress(Exception):
         if path.is_file():
-            stamped = read_stamp(path)
+            stamped = stamp.read_stamp(path)
     installed: dict | None
     try:
-        installed = installed_versions()
+        installed = stamp.installed_versions()
     except Exception:  # noqa: BLE001 — the verdict did not need it
         installed = None
     return {
@@ -447,20 +541,21 @@ def _check_report() -> dict:
 
 def run_command(command: str, args: list[str]) -> tuple[int, bytes]:
     """Run one command; returns (exit code, stdout bytes).  Raises what Python raises."""
+    stamp = ORACLE.stamp
     if command == "path":
-        return 0, bytes(stamp_path()) + b"\n"
+        return 0, bytes(stamp.stamp_path()) + b"\n"
     if command == "check":
         report = _check_report()
-        code = EXIT_CODES[SetupVerdict(report["verdict"])]
+        code = EXIT_CODES[report["verdict"]]
         if "--json" in args:
             return code, _json_line(report)
         return code, report["verdict"].encode() + b"\n"
     if command == "versions":
-        return 0, _json_line(installed_versions())
+        return 0, _json_line(stamp.installed_versions())
     if command == "write":
-        return 0, bytes(write_stamp()) + b"\n"
+        return 0, bytes(stamp.write_stamp()) + b"\n"
     if command == "clear":
-        return 0, _json_line({"removed": clear_stamp()})
+        return 0, _json_line({"removed": stamp.clear_stamp()})
     if command == "info":
         return 0, _json_line(interpreter_info())
     raise SystemExit(f"unknown command: {command}")
@@ -537,7 +632,7 @@ def execute(opts: dict) -> tuple[int, bytes]:
     """Apply the options and run the command; errors become ``{"error": ...}``."""
     global SEARCH_PATH
     SEARCH_PATH = opts["sys_path"]
-    configure_ecosystem(opts.get("namespace"), opts.get("packages"), opts.get("stamp_file"))
+    ORACLE.configure(opts.get("namespace"), opts.get("packages"), opts.get("stamp_file"))
     try:
         if opts["userns"]:
             enter_userns()
@@ -600,6 +695,23 @@ def warm_up() -> None:
         user_config_dir(_NAMESPACE)
     datetime.now(UTC).isoformat(timespec="seconds")
     io.StringIO("x").read()
+    if ORACLE is not None and ORACLE.name == "released":
+        # The released config reader, once, on a real layer (then forgotten).
+        with tempfile.TemporaryDirectory() as tmp:
+            layer = Path(tmp) / "config.yml"
+            layer.write_text("paths: {root: /x, n: 1}\n")
+            saved = os.environ.get("TEROK_CONFIG_FILE")
+            os.environ["TEROK_CONFIG_FILE"] = str(layer)
+            try:
+                ORACLE.paths.read_config_section("paths")
+                with contextlib.suppress(Exception):
+                    ORACLE.paths._platform_state_base()
+            finally:
+                if saved is None:
+                    del os.environ["TEROK_CONFIG_FILE"]
+                else:
+                    os.environ["TEROK_CONFIG_FILE"] = saved
+                ORACLE.paths._reset_config_caches_for_tests()
     _WARMED = True
 
 
@@ -675,13 +787,20 @@ def serve(inp, out) -> int:
 
 
 class Server:
-    """Client side of :func:`serve`: a reference process serving many commands."""
+    """Client side of :func:`serve`: a reference process serving many commands.
 
-    def __init__(self, python: str = sys.executable):
+    *python* runs it with the *oracle* (``released``: ``.venv-stamp``'s
+    interpreter; ``copy``: any interpreter with the pinned libraries).
+    """
+
+    def __init__(self, python: str = sys.executable, oracle: str = "released"):
         import subprocess
 
+        self.oracle = oracle
         self.proc = subprocess.Popen(
-            [python, "-I", os.path.abspath(__file__), "--serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+            [python, "-I", os.path.abspath(__file__), "--oracle", oracle, "--serve"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
         )
 
     def run(
@@ -701,6 +820,10 @@ class Server:
 
 
 def main(argv: list[str]) -> int:
+    oracle = "released"
+    if argv[:1] == ["--oracle"]:
+        oracle, argv = argv[1], argv[2:]
+    select_oracle(oracle)
     if argv == ["--serve"]:
         return serve(sys.stdin.buffer, sys.stdout.buffer)
     opts = parse_argv(argv)

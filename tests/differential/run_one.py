@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Run one scenario by id in both implementations and print the raw results.
 
-    .venv-ref/bin/python tests/differential/run_one.py SCENARIO_ID ["check --json" "path" ...]
+    .venv-ref/bin/python tests/differential/run_one.py [--copy] SCENARIO_ID ["check --json" "path" ...]
 
 Builds the scenario under /tmp/setup-stamp-one/s (kept for inspection) and runs
-each command in the reference and in ``$SETUP_STAMP_BIN`` (default
-target/debug/setup-stamp), printing ``(exit code, stdout[, stderr])``.
+each command in the reference (the released module in ``.venv-stamp``; with
+``--copy``, reference.py's copy in this interpreter) and in
+``$SETUP_STAMP_BIN`` (default target/debug/setup-stamp), printing
+``(exit code, stdout[, stderr])``.
 """
 
 import os
@@ -19,6 +21,8 @@ import test_differential as T  # noqa: E402
 
 
 def main(argv: list[str]) -> int:
+    copy = argv[:1] == ["--copy"]
+    argv = argv[1:] if copy else argv
     if not argv:
         print(__doc__)
         return 2
@@ -33,7 +37,7 @@ def main(argv: list[str]) -> int:
     top.chmod(0o755)
     root = top / "s"
     T.build(sc, root)
-    server = reference.Server()
+    server = reference.Server(sys.executable, "copy") if copy else reference.Server(str(T.STAMP_PYTHON), "released")
     binary = Path(os.environ.get("SETUP_STAMP_BIN", T.BINARY)).resolve()
     run = T.Runner(sc, root, binary, server)
     print(f"scenario {sc['id']} ({sc['kind']}) {sc['note']}\nroot {root}")

@@ -9,8 +9,10 @@ not, and chooses where the stamp lives (``ACME_TOOLS_ROOT``, a config file
 through ``ACME_TOOLS_CONFIG_FILE``, or the platform default, always with
 terok's variables pointing elsewhere).  Four runs must agree:
 
-* the reference (``reference.py``, its module constants pointed at acme with
-  ``--namespace``/``--package``/``--stamp-file``);
+* the reference: the released ``terok_sandbox.setup_stamp`` (terok-sandbox
+  0.5.0 in ``.venv-stamp``, run by ``reference.py --oracle released``), its
+  module constants pointed at acme with ``--namespace``/``--package``/
+  ``--stamp-file``;
 * the ``setup-stamp`` binary with the same flags;
 * the binary with the same choice from ``SETUP_STAMP_NAMESPACE``,
   ``SETUP_STAMP_PACKAGES`` and ``SETUP_STAMP_FILE`` (byte-identical output);
@@ -43,7 +45,6 @@ import pytest
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-import reference  # noqa: E402
 import scenarios as S  # noqa: E402
 import test_differential as T  # noqa: E402
 
@@ -171,7 +172,7 @@ def lab():
     if T.BINARY.is_file():
         binary = top / "setup-stamp"
         shutil.copy2(T.BINARY, binary)
-    server = reference.Server()
+    server = T.released_server()
     try:
         yield {"top": top, "binary": binary, "server": server, "counter": [0]}
     finally:

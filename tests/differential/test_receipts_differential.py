@@ -64,10 +64,16 @@ UNREADABLE = ("status", "invalid", "Setup receipt cannot be read")
 
 #: Scenario counts per implementation: compared, disagreeing, deliberate differences.
 TALLY = {name: {"scenarios": 0, "disagreements": 0, "known": 0} for name in ("binding", "cli")}
+#: This module's test outcomes, by node id (for ``test_figures``).
+OUTCOMES: dict[str, str] = {}
 
 
 class _Summary:
-    """Prints the figures at the end of the run."""
+    """Prints the figures at the end of the run, and records the outcomes."""
+
+    def pytest_runtest_logreport(self, report) -> None:
+        if report.when == "call" or report.outcome != "passed":
+            OUTCOMES[report.nodeid] = report.outcome
 
     def pytest_terminal_summary(self, terminalreporter) -> None:
         if not any(t["scenarios"] for t in TALLY.values()):
@@ -740,12 +746,6 @@ def test_write_inside_the_binarys_lock(tmp_path: Path) -> None:
     assert not bad
 
 
-def test_figures() -> None:
-    """Runs last in this module: the totals must show no disagreement."""
-    for name, t in TALLY.items():
-        assert t["disagreements"] == 0, (name, t)
-
-
 # ── python_identity() ─────────────────────────────────────────────────
 
 
@@ -853,17 +853,21 @@ def test_interleaved_sequences(tmp_path: Path) -> None:
 # ── Mutual exclusion under contention ─────────────────────────────────
 
 _CONTENDER = """
-import os, sys
+import os, sys, time
 from pathlib import Path
 import {module} as M
 M._platform_state_base = lambda: Path({base!r})
 marker = {marker!r}
+# Everyone starts together, and holds the lock for a moment: contention.
+while not os.path.exists({go!r}):
+    time.sleep(0.001)
 held = busy = 0
 for _ in range({rounds}):
     try:
         with M.setup_lock():
             # Exclusive creation fails if another holder is inside too.
             fd = os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+            time.sleep(0.001)
             os.close(fd)
             os.unlink(marker)
             held += 1
@@ -875,39 +879,46 @@ print(held, busy)
 
 
 def test_mutual_exclusion_under_contention(tmp_path: Path) -> None:
-    """The reference, the binding and the binary hammering one lock: never
-    two holders at once (an exclusively created marker file proves it), and
-    every refusal is the busy message."""
+    """The reference, the binding and the binary hammering one lock at once:
+    the lock is contended (it is held and refused), never two holders at
+    once (an exclusively created marker file proves it), and every refusal
+    is the busy message."""
     need_binary()
     base = tmp_path / "lock-base"
     marker = str(tmp_path / "inside")
+    go = tmp_path / "go"
     modules = ["terok_util.setup"] + (["setup_stamp.setup"] if S is not None else [])
     procs = []
     for i in range(4):
         module = modules[i % len(modules)]
-        code = _CONTENDER.format(module=module, base=str(base), marker=marker, rounds=300)
+        code = _CONTENDER.format(module=module, base=str(base), marker=marker, go=str(go), rounds=300)
         procs.append((module, subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE)))
     env = cli_env(tmp_path)
-    cli_rounds = cli_bad = 0
+    go.touch()
+    cli_bad = cli_busy = 0
     for _ in range(40):
         proc = run_cli(
             ["lock", f"--lock-file={base / 'setup.lock'}", "--", "sh", "-c", f"set -C; : > {marker} && rm {marker}"],
             env,
         )
         stderr = proc.stderr.decode()
-        cli_rounds += 1
-        if proc.returncode != 0 and not (proc.returncode == 1 and BUSY in stderr):
+        if proc.returncode == 1 and BUSY in stderr:
+            cli_busy += 1
+        elif proc.returncode != 0:
             cli_bad += 1
     results = []
     for module, proc in procs:
         out, err = proc.communicate(timeout=300)
-        results.append((module, proc.returncode, out.decode().split(), err.decode()[-500:]))
-    bad = [r for r in results if r[1] != 0]
+        results.append((module, proc.returncode, [int(n) for n in out.decode().split()], err.decode()[-500:]))
+    bad = [r for r in results if r[1] != 0 or len(r[2]) != 2]
     tally("binding", [r for r in bad if r[0] == "setup_stamp.setup"], 0, 2 if S is not None else 0)
     tally("cli", [cli_bad] if cli_bad else [], 0, 1)
     assert not bad, bad
     assert cli_bad == 0
     assert not os.path.exists(marker)
+    held, refused = (sum(r[2][i] for r in results) for i in (0, 1))
+    assert held > 0 and refused > 0, f"the lock was not contended (held {held}, refused {refused}): {results}"
+    print(f"contention: {refused} refusals among the Python contenders, {cli_busy} of 40 for the binary")
 
 
 def test_repeated_cli_inputs_keep_the_last_value(tmp_path: Path) -> None:
@@ -933,3 +944,32 @@ def test_repeated_cli_inputs_keep_the_last_value(tmp_path: Path) -> None:
         bad.append("the reference sees the first value as a change")
     tally("cli", bad, 0, 2)
     assert not bad
+
+
+def test_figures(request) -> None:
+    """The figures of the summary, after every other test of this module (it
+    is the module's last test): nothing disagreed, and each implementation
+    was compared at least on every check and write scenario of the tests
+    that ran (so a test that silently compares nothing fails here)."""
+    mine = [item for item in request.session.items if item.module is request.module]
+    assert mine[-1] is request.node, "test_figures must be the last test of its module"
+    others = mine[:-1]
+    not_passed = [item.nodeid for item in others if OUTCOMES.get(item.nodeid) != "passed"]
+    if not_passed:
+        pytest.skip(f"the figures are incomplete: {len(not_passed)} tests of this module did not pass")
+    want = {"binding": 0, "cli": 0}
+    for item in others:
+        params = item.callspec.params if hasattr(item, "callspec") else {}
+        if item.originalname == "test_check":
+            scenarios = [sc for sc in CHECKS if sc["kind"] == params["kind"]]
+            want["cli"] += sum(1 for sc in scenarios if sc.get("known") or cli_receipt_args(sc) is not None)
+        elif item.originalname == "test_mutation":
+            scenarios = [sc for sc in WRITES if sc["kind"] == params["kind"]]
+            want["cli"] += sum(1 for sc in scenarios if cli_receipt_args(sc) is not None)
+        else:
+            continue
+        if S is not None:
+            want["binding"] += len(scenarios)
+    for name, t in TALLY.items():
+        assert t["disagreements"] == 0, (name, t)
+        assert t["scenarios"] >= want[name], (name, t, want)

@@ -48,9 +48,14 @@ def load_reference():
     """The pure-Python reference module, or ``None`` when it cannot be loaded.
 
     ``tests/differential/reference.py`` (overridable with the environment
-    variable ``SETUP_STAMP_REFERENCE``) re-implements
+    variable ``SETUP_STAMP_REFERENCE``) carries a copy of
     ``terok_sandbox.setup_stamp`` on the real libraries (packaging,
-    platformdirs, ruamel.yaml), which must be installed.
+    platformdirs, ruamel.yaml), which must be installed.  The binding tests
+    use the copy because they compare in one interpreter, and this venv
+    (``.venv-ref``, terok-util 0.4.0 for the receipt suites) cannot hold the
+    released terok-sandbox 0.5.0 (it requires terok-util < 0.4);
+    ``tests/differential/test_reference_copy.py`` checks the copy against
+    the release on the whole scenario corpus.
     """
     location = os.environ.get("SETUP_STAMP_REFERENCE") or str(
         REPO_ROOT / "tests" / "differential" / "reference.py"

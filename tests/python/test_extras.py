@@ -54,13 +54,7 @@ def test_check_report_honours_patched_installed_versions(monkeypatch) -> None:
     monkeypatch.setattr(setup_stamp, "installed_versions", lambda: {"terok": "2.0"})
     setup_stamp.write_stamp()
     monkeypatch.setattr(setup_stamp, "installed_versions", lambda: {"terok": "1.0"})
-    try:
-        report = setup_stamp.check_report()
-    except RuntimeError as exc:
-        if "is not available in this build" in str(exc):
-            # Needs SetupStamp::check_with in the core (see core_api.rs).
-            pytest.xfail(str(exc))
-        raise
+    report = setup_stamp.check_report()
     assert report.verdict is SetupVerdict.STALE_AFTER_DOWNGRADE
     assert [(p.package, p.change) for p in report.packages] == [("terok", PackageChange.DOWNGRADED)]
 

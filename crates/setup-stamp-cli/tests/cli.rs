@@ -10,9 +10,10 @@
 //!
 //! Cases that need an unprivileged user run the binary as uid 65534 through
 //! `setpriv` (from a copy in the world-readable temporary directory) when the
-//! tests run as root, and directly otherwise; they are skipped, with a note on
-//! stderr, when neither is possible. The colour test needs util-linux
-//! `script` for a terminal and is skipped without it.
+//! tests run as root, and directly otherwise. The colour test needs
+//! util-linux `script` for a terminal. When a precondition is missing the
+//! skip is recorded (`setup_stamp_test_support::required`), and under CI it
+//! is a failure.
 
 use std::fs;
 use std::io::Read;
@@ -23,6 +24,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
+use setup_stamp_test_support::required;
 
 const BIN: &str = env!("CARGO_BIN_EXE_setup-stamp");
 const TIMEOUT: Duration = Duration::from_secs(5);
@@ -284,8 +286,9 @@ impl Sandbox {
     }
 
     /// Runs as an unprivileged user: as uid/gid 65534 through `setpriv` when
-    /// running as root, directly otherwise. `None` (after a note on stderr)
-    /// when that is impossible here.
+    /// running as root, directly otherwise. `None` (the skip recorded) when
+    /// that is impossible here.
+    #[track_caller]
     fn run_unprivileged(&self, args: &[&str]) -> Option<Output> {
         if euid() != 0 {
             return Some(self.run(args));
@@ -302,8 +305,10 @@ impl Sandbox {
     }
 
     /// When running as root: runs a copy of the binary as `uid` (and the
-    /// same gid, no groups) with only PATH and `envs` set. `None` (after a
-    /// note on stderr) when not root or `setpriv` is unavailable.
+    /// same gid, no groups) with only PATH and `envs` set. `None` (the skip
+    /// recorded, a failure under CI) when not root or `setpriv` is
+    /// unavailable.
+    #[track_caller]
     fn run_as_root_as(
         &self,
         uid: u32,
@@ -311,11 +316,11 @@ impl Sandbox {
         args: &[&str],
     ) -> Option<Output> {
         if euid() != 0 {
-            eprintln!("skipped: not running as root");
+            required("root, to run the binary as another uid");
             return None;
         }
         let Some(setpriv) = find_program("setpriv") else {
-            eprintln!("skipped: running as root and setpriv is not installed");
+            required("setpriv (util-linux), to run the binary as another uid");
             return None;
         };
         let bin_dir = self.base.join("bin");
@@ -352,7 +357,7 @@ impl Sandbox {
             out = run(command());
         }
         if out.stderr.starts_with("setpriv:") {
-            eprintln!("skipped: setpriv failed: {}", out.stderr);
+            required(format!("setpriv failed: {}", out.stderr.trim()));
             return None;
         }
         Some(out)
@@ -1998,8 +2003,7 @@ fn piped_output_has_no_colour() {
 #[test]
 fn colour_on_a_terminal_unless_no_color() {
     let Some(script) = find_program("script") else {
-        eprintln!("skipped: `script` is not installed");
-        return;
+        return required("`script` (util-linux), for a terminal");
     };
     let sandbox = Sandbox::new();
     let command = format!(
@@ -2020,10 +2024,8 @@ fn colour_on_a_terminal_unless_no_color() {
         run(cmd)
     };
     let out = in_pty(None);
-    if !out.stdout.contains("first_run") {
-        eprintln!("skipped: `script` did not run the command: {out:?}");
-        return;
-    }
+    // `script -e` returns the command's exit code: a crash under a
+    // terminal fails here, as does any other output.
     out.code(3);
     assert!(
         out.stdout.contains("\x1b[1;33mfirst_run\x1b[0m"),
@@ -2048,8 +2050,7 @@ fn colour_on_a_terminal_unless_no_color() {
 #[test]
 fn a_gone_reader_keeps_the_verdict_exit_code() {
     let Some(bash) = find_program("bash") else {
-        eprintln!("skipped: bash not found");
-        return;
+        return required("bash");
     };
     let sandbox = stamped_sandbox();
     sandbox.install("terok", Some("0.5"));

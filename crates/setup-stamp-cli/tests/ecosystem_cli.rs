@@ -7,8 +7,9 @@
 //! Every run has a cleared environment with its own `HOME` and XDG
 //! directories in a temporary directory; the installed distributions come
 //! from a generated site-packages passed with `--sys-path`, except in the
-//! discovery test, which builds a real virtual environment (skipped, saying
-//! why, without pyenv's CPython 3.11 and 3.12).
+//! discovery test, which builds a real virtual environment with CPython 3.12.
+//! Without it, or without zsh, fish or groff (which `.ci/run` installs),
+//! the skip is recorded, and under CI it is a failure.
 
 mod support;
 
@@ -18,7 +19,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::{json, Value};
-use support::{setup_stamp_bin, Lab, PY312};
+use setup_stamp_test_support::required;
+use support::{py312, setup_stamp_bin, Lab};
 
 /// The made-up ecosystem of these tests.
 const NAMESPACE: &str = "acme-tools";
@@ -499,11 +501,11 @@ fn a_package_listed_twice_is_tracked_once() {
 /// for acme, and not for terok.
 #[test]
 fn discovery_uses_the_chosen_packages() {
-    let Some(lab) = Lab::for_test("discovery_uses_the_chosen_packages") else {
+    let Some(lab) = Lab::for_test() else {
         return;
     };
     let venv = lab.venv_with(
-        PY312,
+        py312(),
         "venv",
         false,
         &[
@@ -638,15 +640,18 @@ fn completions_cover_every_subcommand_and_flag() {
     }
 }
 
-/// Runs `script` with `shell -c`, or `None` (saying why) when the shell is
-/// not installed.
+/// Runs `script` with `shell -c`, or `None` (the skip recorded, a failure
+/// under CI) when the shell is not installed.
+#[track_caller]
 fn shell_run(shell: &str, script: &str) -> Option<Output> {
     let found = ["/usr/bin", "/bin"]
         .iter()
         .map(|dir| Path::new(dir).join(shell))
         .find(|p| p.exists());
     let Some(program) = found else {
-        eprintln!("{shell} not installed: its completion script is not run");
+        required(format!(
+            "{shell} in /usr/bin or /bin (.ci/run installs it): its completion script is not run"
+        ));
         return None;
     };
     Some(
@@ -716,8 +721,7 @@ fn man_page_covers_the_command_and_renders() {
     let file = area.p("setup-stamp.1");
     fs::write(&file, &out.stdout).unwrap();
     if !Path::new("/usr/bin/groff").exists() {
-        eprintln!("groff not installed: the page is not rendered");
-        return;
+        return required("groff (.ci/run installs it): the page is not rendered");
     }
     let rendered = Command::new("/usr/bin/groff")
         .args(["-man", "-Tutf8", "-ww", "-z"])

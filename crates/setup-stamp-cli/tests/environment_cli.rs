@@ -1,23 +1,24 @@
 //! End-to-end proof of environment discovery through the command line:
-//! each test builds a real layout with the machine's Python (pyenv's
-//! CPython 3.11 and 3.12), installs test distributions of the tracked
+//! each test builds a real layout with the machine's Python (CPython 3.11
+//! and 3.12, see `support`), installs test distributions of the tracked
 //! names built offline, and runs `setup-stamp` with no search-path flag and
 //! a controlled environment. `versions --json` must equal what the
 //! layout's own interpreter reports through `importlib.metadata.version`
 //! (0 mismatches), and `env --json` must say which rule decided, whether
 //! the cache was used and where each package was found.
 //!
-//! Skipped (with a printed reason) when the pyenv interpreters are absent;
-//! the no-child-process checks also need `strace`.
+//! Without the interpreters (or, for the no-child-process checks, `strace`)
+//! the skip is recorded, and under CI it is a failure.
 
 mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use setup_stamp_test_support::required;
 use support::{
-    assert_versions_match, have_pythons, setup_stamp_bin, write_executable, Env, Lab, PY311, PY312,
-    PYENV_SHIMS,
+    assert_versions_match, have_pythons, py311, py312, pyenv_shims, setup_stamp_bin,
+    write_executable, Env, Lab,
 };
 
 fn site_packages(prefix: &Path, version: &str) -> PathBuf {
@@ -45,11 +46,11 @@ fn assert_found_under(report: &support::Report, name: &str, dir: &Path) {
 /// `PATH`): rule 3, derived statically.
 #[test]
 fn venv() {
-    let Some(lab) = Lab::for_test("venv") else {
+    let Some(lab) = Lab::for_test() else {
         return;
     };
     let venv = lab.venv_with(
-        PY312,
+        py312(),
         "venv",
         false,
         &[
@@ -79,17 +80,17 @@ fn venv() {
 /// follow the venv's own, which shadows them.
 #[test]
 fn venv_with_system_site_packages() {
-    let Some(lab) = Lab::for_test("venv_with_system_site_packages") else {
+    let Some(lab) = Lab::for_test() else {
         return;
     };
     let venv = lab.venv_with(
-        PY311,
+        py311(),
         "venv",
         true,
         &[lab.wheel("terok", "3.0", &["terok"])],
     );
     lab.install_user(
-        PY311,
+        py311(),
         &[
             lab.wheel("terok", "0.1", &[]),
             lab.wheel("terok-shield", "2.1", &[]),
@@ -109,11 +110,11 @@ fn venv_with_system_site_packages() {
 /// `~/.local/bin` leads to a non-venv interpreter, asked once and cached.
 #[test]
 fn pip_install_user() {
-    let Some(lab) = Lab::for_test("pip_install_user") else {
+    let Some(lab) = Lab::for_test() else {
         return;
     };
     lab.install_user(
-        PY311,
+        py311(),
         &[
             lab.wheel("terok-sandbox", "1.4.2", &["terok-sandbox"]),
             lab.wheel("terok-executor", "1!0.5", &[]),
@@ -125,7 +126,7 @@ fn pip_install_user() {
     assert_eq!(first.rule(), "console_script", "{first}");
     assert_eq!(first.rule_path(), Some(bin.join("terok-sandbox")));
     assert_eq!(first.cache(), "written", "{first}");
-    assert_eq!(first.interpreter().as_deref(), Some(Path::new(PY311)));
+    assert_eq!(first.interpreter().as_deref(), Some(Path::new(py311())));
     let (seen, report) = env.run_matching(
         "terok-sandbox",
         &[("terok-sandbox", "1.4.2"), ("terok-executor", "1!0.5")],
@@ -139,22 +140,22 @@ fn pip_install_user() {
 /// `python3` on `PATH` (pyenv's shim when there is one): rule 5.
 #[test]
 fn pip_install_target_with_pythonpath() {
-    let Some(lab) = Lab::for_test("pip_install_target_with_pythonpath") else {
+    let Some(lab) = Lab::for_test() else {
         return;
     };
     let target = lab.p("target");
     lab.install_target(
-        PY312,
+        py312(),
         &target,
         &[
             lab.wheel("terok-clearance", "0.4rc2", &[]),
             lab.wheel("terok", "2.0", &[]),
         ],
     );
-    let bin = if Path::new(PYENV_SHIMS).join("python3").exists() {
-        PathBuf::from(PYENV_SHIMS)
+    let bin = if let Some(shims) = pyenv_shims() {
+        shims
     } else {
-        std::os::unix::fs::symlink(PY312, lab.p("bin/python3")).unwrap();
+        std::os::unix::fs::symlink(py312(), lab.p("bin/python3")).unwrap();
         lab.p("bin")
     };
     let env = lab.env(&path_of(&[&bin])).with("PYTHONPATH", &target);
@@ -183,11 +184,11 @@ fn pip_install_target_with_pythonpath() {
 /// tracked name has a console script.
 #[test]
 fn pipx_style() {
-    let Some(lab) = Lab::for_test("pipx_style") else {
+    let Some(lab) = Lab::for_test() else {
         return;
     };
     let venv = lab.venv_with(
-        PY312,
+        py312(),
         "home/.local/share/pipx/venvs/terok-shield",
         false,
         &[
@@ -216,10 +217,10 @@ fn pipx_style() {
 /// `.dist-info` in site-packages, its `.pth` file adding `src`.
 #[test]
 fn editable_install() {
-    let Some(lab) = Lab::for_test("editable_install") else {
+    let Some(lab) = Lab::for_test() else {
         return;
     };
-    let venv = lab.venv_with(PY312, "venv", false, &[lab.wheel("terok", "1.0", &[])]);
+    let venv = lab.venv_with(py312(), "venv", false, &[lab.wheel("terok", "1.0", &[])]);
     let proj = lab.p("proj");
     std::fs::create_dir_all(proj.join("src")).unwrap();
     let backend = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -244,7 +245,7 @@ fn editable_install() {
     )
     .unwrap();
     lab.pip(
-        PY312,
+        py312(),
         [
             "--python".as_ref(),
             venv.join("bin/python").as_os_str(),
@@ -271,23 +272,22 @@ fn editable_install() {
 /// --single-version-externally-managed` with setuptools).
 #[test]
 fn egg_info_install() {
-    if !have_pythons("egg_info_install") {
+    if !have_pythons() {
         return;
     }
-    let base_site = Path::new(PY311)
+    let base_site = Path::new(py311())
         .parent()
         .and_then(Path::parent)
         .map(|p| site_packages(p, "3.11"))
         .unwrap();
     if !base_site.join("setuptools").is_dir() {
-        eprintln!(
-            "egg_info_install: skipped, no setuptools in {}",
+        return required(format!(
+            "setuptools in CPython 3.11's {} (it ships with CPython 3.11)",
             base_site.display()
-        );
-        return;
+        ));
     }
     let lab = Lab::new();
-    let venv = lab.venv(PY311, "venv", false);
+    let venv = lab.venv(py311(), "venv", false);
     let proj = lab.p("proj");
     std::fs::create_dir_all(proj.join("terok_clearance")).unwrap();
     std::fs::write(
@@ -344,18 +344,18 @@ fn egg_info_install() {
 /// venv is not on `PATH`.
 #[test]
 fn pth_file_adding_a_directory() {
-    let Some(lab) = Lab::for_test("pth_file_adding_a_directory") else {
+    let Some(lab) = Lab::for_test() else {
         return;
     };
     let venv = lab.venv_with(
-        PY311,
+        py311(),
         "venv",
         false,
         &[lab.wheel("terok", "0.1", &["terok"])],
     );
     let extra = lab.p("extra");
     lab.install_target(
-        PY311,
+        py311(),
         &extra,
         &[
             lab.wheel("terok", "0.2", &[]),
@@ -388,11 +388,11 @@ fn pth_file_adding_a_directory() {
 /// directory).
 #[test]
 fn env_python3_shebang() {
-    let Some(lab) = Lab::for_test("env_python3_shebang") else {
+    let Some(lab) = Lab::for_test() else {
         return;
     };
     let venv = lab.venv_with(
-        PY312,
+        py312(),
         "venv",
         false,
         &[
@@ -420,10 +420,10 @@ fn env_python3_shebang() {
 /// user site appears at once, the cached facts are still used.
 #[test]
 fn first_user_install_after_cache_filled() {
-    let Some(lab) = Lab::for_test("first_user_install_after_cache_filled") else {
+    let Some(lab) = Lab::for_test() else {
         return;
     };
-    std::os::unix::fs::symlink(PY312, lab.p("bin/python3")).unwrap();
+    std::os::unix::fs::symlink(py312(), lab.p("bin/python3")).unwrap();
     let user_bin = lab.p("home/.local/bin");
     let env = lab.env(&path_of(&[&user_bin, &lab.p("bin")]));
     let before = env.report();
@@ -432,7 +432,7 @@ fn first_user_install_after_cache_filled() {
     let seen = env.probe("python3");
     assert_versions_match(&env, &seen, &[]);
     lab.install_user(
-        PY312,
+        py312(),
         &[
             lab.wheel("terok", "0.1", &["terok"]),
             lab.wheel("terok-clearance", "2024.1", &[]),
@@ -451,11 +451,11 @@ fn first_user_install_after_cache_filled() {
 /// venv's site-packages and shadow them.
 #[test]
 fn pythonpath_with_active_venv() {
-    let Some(lab) = Lab::for_test("pythonpath_with_active_venv") else {
+    let Some(lab) = Lab::for_test() else {
         return;
     };
     let venv = lab.venv_with(
-        PY311,
+        py311(),
         "venv",
         false,
         &[
@@ -464,7 +464,7 @@ fn pythonpath_with_active_venv() {
         ],
     );
     let pp = lab.p("pp");
-    lab.install_target(PY311, &pp, &[lab.wheel("terok", "2.0+local.7", &[])]);
+    lab.install_target(py311(), &pp, &[lab.wheel("terok", "2.0+local.7", &[])]);
     let env = lab
         .env(&path_of(&[&venv.join("bin")]))
         .with("VIRTUAL_ENV", &venv)
@@ -483,11 +483,11 @@ fn pythonpath_with_active_venv() {
 /// report on stderr with `--verbose`; `env` prints it on stdout.
 #[test]
 fn verbose_prints_the_environment() {
-    let Some(lab) = Lab::for_test("verbose_prints_the_environment") else {
+    let Some(lab) = Lab::for_test() else {
         return;
     };
     let venv = lab.venv_with(
-        PY312,
+        py312(),
         "venv",
         false,
         &[lab.wheel("terok", "1.0", &["terok"])],
@@ -542,10 +542,12 @@ fn verbose_prints_the_environment() {
 
 /// The child processes and threads `setup-stamp ARGS` creates, from
 /// `strace -f`: every `execve` but the first and every `clone`/`fork`.
-/// `None` (after printing why) when strace cannot run here.
+/// `None` (the skip recorded, a failure under CI) when strace cannot run
+/// here.
+#[track_caller]
 fn children_under_strace(lab: &Lab, env: &Env, args: &[&str]) -> Option<Vec<String>> {
     if Command::new("strace").arg("-V").output().is_err() {
-        eprintln!("no-child-process check skipped: strace is not installed");
+        required("strace (.ci/run installs it)");
         return None;
     }
     let log = lab.p("strace.log");
@@ -565,10 +567,10 @@ fn children_under_strace(lab: &Lab, env: &Env, args: &[&str]) -> Option<Vec<Stri
         .unwrap();
     let text = std::fs::read_to_string(&log).unwrap_or_default();
     if !text.contains("execve(") {
-        eprintln!(
-            "no-child-process check skipped: strace cannot trace here: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        required(format!(
+            "tracing with strace (ptrace): {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
         return None;
     }
     assert!(out.status.success(), "{out:?}");
@@ -584,12 +586,12 @@ fn children_under_strace(lab: &Lab, env: &Env, args: &[&str]) -> Option<Vec<Stri
 /// A venv `check` and a cache-hit `check` start no process at all.
 #[test]
 fn no_child_process_for_venv_or_cache_hit_check() {
-    let Some(lab) = Lab::for_test("no_child_process_for_venv_or_cache_hit_check") else {
+    let Some(lab) = Lab::for_test() else {
         return;
     };
     // A venv found through its console script.
     let venv = lab.venv_with(
-        PY312,
+        py312(),
         "venv",
         false,
         &[lab.wheel("terok", "1.0", &["terok"])],
@@ -609,7 +611,7 @@ fn no_child_process_for_venv_or_cache_hit_check() {
     // A user install: the first run asks the interpreter (seen by the
     // hook), the next is a cache hit and starts nothing.
     lab.install_user(
-        PY312,
+        py312(),
         &[lab.wheel("terok-shield", "0.2", &["terok-shield"])],
     );
     let env = lab.env(&path_of(&[&lab.p("home/.local/bin")]));
@@ -631,11 +633,11 @@ fn no_child_process_for_venv_or_cache_hit_check() {
 /// with a note, and `--python` points at the real environment.
 #[test]
 fn shell_wrapper_is_skipped_with_a_note() {
-    let Some(lab) = Lab::for_test("shell_wrapper_is_skipped_with_a_note") else {
+    let Some(lab) = Lab::for_test() else {
         return;
     };
     let venv = lab.venv_with(
-        PY312,
+        py312(),
         "venv",
         false,
         &[lab.wheel("terok", "1.0", &["terok"])],
@@ -669,11 +671,11 @@ fn shell_wrapper_is_skipped_with_a_note() {
 /// line naming the interpreter.
 #[test]
 fn console_script_behind_pips_sh_trampoline() {
-    let Some(lab) = Lab::for_test("console_script_behind_pips_sh_trampoline") else {
+    let Some(lab) = Lab::for_test() else {
         return;
     };
     let venv = lab.venv_with(
-        PY312,
+        py312(),
         "with space/venv",
         false,
         &[lab.wheel("terok-clearance", "3.0.0b2", &["terok-clearance"])],

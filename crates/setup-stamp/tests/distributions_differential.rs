@@ -9,9 +9,9 @@
 //!   be rebuilt anywhere.
 //! - `live_python_same_directory`: asks CPython 3.12 live on layouts that do
 //!   have same-directory duplicates (whose answer depends on readdir order),
-//!   evaluating both sides on the very same directories. Skipped with a note
-//!   when no CPython 3.12 is available (`SETUP_STAMP_PYTHON312` overrides the
-//!   interpreter).
+//!   evaluating both sides on the very same directories. The interpreter is
+//!   `setup_stamp_test_support::cpython(12)` (`SETUP_STAMP_PY312` names it);
+//!   without one the skip is recorded, and under CI it is a failure.
 
 use std::ffi::OsStr;
 use std::fs;
@@ -221,37 +221,10 @@ fn fixture_cases() {
     report(&mismatches, cases.len());
 }
 
-/// A CPython 3.12 interpreter, if one is available.
-fn python312() -> Option<PathBuf> {
-    let candidates = std::env::var_os("SETUP_STAMP_PYTHON312")
-        .map(PathBuf::from)
-        .into_iter()
-        .chain([
-            PathBuf::from("/root/.pyenv/versions/3.12.1/bin/python3.12"),
-            PathBuf::from("python3.12"),
-        ]);
-    for candidate in candidates {
-        let ok = Command::new(&candidate)
-            .args([
-                "-I",
-                "-S",
-                "-c",
-                "import sys; assert sys.version_info[:2] == (3, 12)",
-            ])
-            .output()
-            .is_ok_and(|o| o.status.success());
-        if ok {
-            return Some(candidate);
-        }
-    }
-    None
-}
-
 #[test]
 fn live_python_same_directory() {
-    let Some(python) = python312() else {
-        eprintln!("note: no CPython 3.12 found; skipping the live differential test");
-        return;
+    let Some(python) = setup_stamp_test_support::cpython(12) else {
+        return setup_stamp_test_support::required(setup_stamp_test_support::cpython_missing(12));
     };
     let script =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/distributions_oracle.py");
@@ -261,7 +234,7 @@ fn live_python_same_directory() {
     for seed in [11, 12] {
         let root = tmp.path().join(seed.to_string());
         fs::create_dir(&root).expect("seed dir");
-        let out = Command::new(&python)
+        let out = Command::new(python)
             .arg("-I")
             .arg("-S")
             .arg(&script)

@@ -6,8 +6,9 @@
 //! comparison runs both sides as uid/gid 65534: CPython is started as root
 //! and drops privileges itself after importing everything (the pyenv
 //! interpreter under `/root` is not readable by other users), and this test
-//! binary re-runs itself under `setpriv`. Skipped with a note when not run as
-//! root or when `setpriv` or CPython 3.12 is missing.
+//! binary re-runs itself under `setpriv`. When not run as root or when
+//! `setpriv` or CPython 3.12 is missing the skip is recorded
+//! (`setup_stamp_test_support::required`: a failure under CI).
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
@@ -16,6 +17,7 @@ use std::process::Command;
 
 use serde_json::Value;
 use setup_stamp::distributions::find_distributions;
+use setup_stamp_test_support::{cpython, cpython_missing, required};
 
 const CHILD_ENV: &str = "SETUP_STAMP_DISTRIBUTIONS_PERMISSIONS_CHILD";
 const NAMES: [&str; 5] = [
@@ -149,23 +151,23 @@ fn permission_errors_are_suppressed_like_python() {
         return;
     }
     if !nix::unistd::geteuid().is_root() {
-        eprintln!("note: not root; skipping the permission comparison");
-        return;
+        return required("root, to compare as uid 65534 what root would bypass");
     }
-    let python = PathBuf::from("/root/.pyenv/versions/3.12.1/bin/python3.12");
+    let Some(python) = cpython(12) else {
+        return required(cpython_missing(12));
+    };
     let setpriv_ok = Command::new("setpriv")
         .arg("--version")
         .output()
         .is_ok_and(|o| o.status.success());
-    if !python.exists() || !setpriv_ok {
-        eprintln!("note: CPython 3.12 or setpriv missing; skipping the permission comparison");
-        return;
+    if !setpriv_ok {
+        return required("setpriv (util-linux)");
     }
 
     let tmp = tempfile::tempdir().expect("tempdir");
     build(tmp.path());
 
-    let out = Command::new(&python)
+    let out = Command::new(python)
         .args(["-I", "-S", "-c", PYTHON, &NAMES.join(",")])
         .args(search_path(tmp.path()))
         .output()

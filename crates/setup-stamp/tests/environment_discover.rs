@@ -4,7 +4,10 @@
 //! sees and the versions `importlib.metadata` reports, and the search path
 //! found by discovery must equal that `sys.path`.
 //!
-//! Needs pyenv's CPython 3.12.1 (skipped when absent).
+//! Needs CPython 3.12 (found by `setup_stamp_test_support::cpython`; the pyenv
+//! shim test needs both 3.12 and 3.11 under one pyenv root, the no-process
+//! test strace, the Debian test Debian's `/usr/bin/python3`). Without them
+//! the skip is recorded, and under CI it is a failure.
 
 mod support;
 
@@ -18,9 +21,8 @@ use setup_stamp::environment::{
     EnvironmentError, HostEnv, QueryFailure,
 };
 
-use support::{have_python, host_command, make_venv, stdout_of, PY312};
-
-const PYENV_SHIMS: &str = "/root/.pyenv/shims";
+use setup_stamp_test_support::{optional, pyenv, required, PYENV_MISSING};
+use support::{have_python, host_command, make_venv, py312, stdout_of};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -77,7 +79,7 @@ impl Lab {
 
     fn wheel(&self, name: &str, version: &str, scripts: &[&str]) -> PathBuf {
         let out = stdout_of(
-            Command::new(PY312)
+            Command::new(py312())
                 .arg(fixture("make_wheel.py"))
                 .arg(self.p("wheels"))
                 .args([name, version])
@@ -113,7 +115,7 @@ impl Lab {
     /// `pip install` with the base interpreter (`--python` selects a venv).
     fn pip(&self, args: Vec<OsString>) {
         stdout_of(
-            Command::new(PY312)
+            Command::new(py312())
                 .args(["-m", "pip"])
                 .args(args)
                 .args([
@@ -326,7 +328,7 @@ fn first_user_install_after_cache_fill() {
     };
     let host = lab.host("/usr/bin:/bin");
     let req = DiscoveryRequest {
-        python: Some(PathBuf::from(PY312)),
+        python: Some(PathBuf::from(py312())),
         ..DiscoveryRequest::default()
     };
     let first = discover_in(&req, &host, &lab.options()).unwrap();
@@ -379,17 +381,20 @@ fn first_user_install_after_cache_fill() {
 
 #[test]
 fn pyenv_shim_on_path_followed_statically() {
-    if !have_python() || !Path::new(PYENV_SHIMS).join("python3").exists() {
+    if !have_python() {
         return;
     }
+    let Some(pyenv) = pyenv() else {
+        return required(PYENV_MISSING);
+    };
     let lab = Lab::new();
     let host = lab
-        .host(&format!("{PYENV_SHIMS}:/usr/bin:/bin"))
-        .with_var("PYENV_VERSION", "3.12.1");
+        .host(&format!("{}:/usr/bin:/bin", pyenv.shims().display()))
+        .with_var("PYENV_VERSION", &pyenv.v312);
     let first = lab.discover(&host);
     assert_eq!(
         first.interpreter.as_deref(),
-        Some(Path::new("/root/.pyenv/versions/3.12.1/bin/python3"))
+        Some(pyenv.bin(&pyenv.v312).join("python3").as_path())
     );
     assert!(
         first.notes.iter().any(|n| n.contains("pyenv shim")),
@@ -404,11 +409,11 @@ fn pyenv_shim_on_path_followed_statically() {
     assert_eq!(first.search_path, second.search_path);
     // The same shim under another version: followed again, not cached
     // under the shim's path.
-    let other = host.clone().with_var("PYENV_VERSION", "3.11.7");
+    let other = host.clone().with_var("PYENV_VERSION", &pyenv.v311);
     let third = lab.discover(&other);
     assert_eq!(
         third.interpreter.as_deref(),
-        Some(Path::new("/root/.pyenv/versions/3.11.7/bin/python3"))
+        Some(pyenv.bin(&pyenv.v311).join("python3").as_path())
     );
     assert!(third.search_path.iter().any(|e| e.ends_with("python3.11")));
     // A version prefix needs pyenv itself: the shim is run (each time) and
@@ -420,7 +425,7 @@ fn pyenv_shim_on_path_followed_statically() {
         assert!(
             sp.interpreter
                 .as_deref()
-                .is_some_and(|i| i.starts_with("/root/.pyenv/versions/3.12.1/bin")),
+                .is_some_and(|i| i.starts_with(pyenv.bin(&pyenv.v312))),
             "{sp}"
         );
         assert!(sp.notes.iter().any(|n| n.contains("shim")), "{sp}");
@@ -443,7 +448,7 @@ fn non_pyenv_shim_is_asked_each_time() {
         return;
     };
     let shim = lab.p("bin/python3");
-    std::fs::write(&shim, format!("#!/bin/sh\nexec {PY312} \"$@\"\n")).unwrap();
+    std::fs::write(&shim, format!("#!/bin/sh\nexec {} \"$@\"\n", py312())).unwrap();
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&shim, std::fs::Permissions::from_mode(0o755)).unwrap();
     let host = lab.host(&format!("{}:/usr/bin:/bin", lab.p("bin").display()));
@@ -451,12 +456,12 @@ fn non_pyenv_shim_is_asked_each_time() {
         let sp = lab.discover(&host);
         assert!(sp.cache.queried(), "{sp}");
         assert!(!sp.cache_used());
-        assert_eq!(sp.interpreter.as_deref(), Some(Path::new(PY312)));
+        assert_eq!(sp.interpreter.as_deref(), Some(Path::new(py312())));
         assert!(sp.notes.iter().any(|n| n.contains("shim")), "{sp}");
     }
     // Its target was cached: asking for it directly is a hit.
     let req = DiscoveryRequest {
-        python: Some(PathBuf::from(PY312)),
+        python: Some(PathBuf::from(py312())),
         ..DiscoveryRequest::default()
     };
     assert!(discover_in(&req, &host, &lab.options())
@@ -546,7 +551,7 @@ fn execs_under_strace(lab: &Lab, host: &HostEnv, python: Option<&Path>) -> Vec<S
 #[ignore = "run by no_process_on_cache_hit_or_venv under strace"]
 fn strace_child() {
     let Some(cwd) = std::env::var_os("SETUP_STAMP_TEST_CWD") else {
-        return;
+        return optional("a child half, run under strace by no_process_on_cache_hit_or_venv");
     };
     let var = |n: &str| std::env::var_os(n).unwrap();
     let mut host = HostEnv::empty(PathBuf::from(cwd))
@@ -567,14 +572,17 @@ fn strace_child() {
 
 #[test]
 fn no_process_on_cache_hit_or_venv() {
-    if !have_python() || Command::new("strace").arg("-V").output().is_err() {
+    if !have_python() {
         return;
+    }
+    if Command::new("strace").arg("-V").output().is_err() {
+        return required("strace (.ci/run installs it)");
     }
     let lab = Lab::new();
     // Cache hit for a system interpreter.
     let host = lab.host("/usr/bin:/bin");
     let req = DiscoveryRequest {
-        python: Some(PathBuf::from(PY312)),
+        python: Some(PathBuf::from(py312())),
         ..DiscoveryRequest::default()
     };
     assert!(discover_in(&req, &host, &lab.options())
@@ -582,7 +590,7 @@ fn no_process_on_cache_hit_or_venv() {
         .cache
         .queried());
     assert_eq!(
-        execs_under_strace(&lab, &host, Some(Path::new(PY312))),
+        execs_under_strace(&lab, &host, Some(Path::new(py312()))),
         Vec::<String>::new()
     );
     // A venv found through VIRTUAL_ENV, and through a console script.
@@ -642,7 +650,7 @@ fn execs_under_strace_allow_query(lab: &Lab) -> Vec<String> {
 #[ignore = "run by no_process_on_cache_hit_or_venv under strace"]
 fn strace_child_query() {
     let Some(cwd) = std::env::var_os("SETUP_STAMP_TEST_CWD") else {
-        return;
+        return optional("a child half, run under strace by no_process_on_cache_hit_or_venv");
     };
     let var = |n: &str| std::env::var_os(n).unwrap();
     let host = HostEnv::empty(PathBuf::from(cwd))
@@ -650,7 +658,7 @@ fn strace_child_query() {
         .with_var("XDG_CACHE_HOME", var("SETUP_STAMP_TEST_CACHE"))
         .with_var("PATH", "/usr/bin:/bin");
     let req = DiscoveryRequest {
-        python: Some(PathBuf::from(PY312)),
+        python: Some(PathBuf::from(py312())),
         ..DiscoveryRequest::default()
     };
     assert!(discover_in(
@@ -675,7 +683,10 @@ fn debian_python_and_its_venvs() {
     let is_debian =
         Path::new("/usr/lib/python3/dist-packages").is_dir() && Path::new(DEBIAN_PY).exists();
     if !is_debian {
-        return;
+        return required(
+            "Debian's CPython at /usr/bin/python3 with /usr/lib/python3/dist-packages \
+             (.ci/run installs python3)",
+        );
     }
     let lab = Lab::new();
     let host = lab.host("/usr/bin:/bin");
@@ -763,7 +774,8 @@ fn console_script_behind_a_pyenv_shim() {
     exe(
         &bin.join("terok"),
         format!(
-            "#!{PY312}\nimport sys, json\nprint(json.dumps({{'path': sys.path, 'versions': {{}}}}))\n"
+            "#!{}\nimport sys, json\nprint(json.dumps({{'path': sys.path, 'versions': {{}}}}))\n",
+            py312()
         ),
     );
     std::fs::write(root.join("version"), "fake\n").unwrap();
@@ -777,7 +789,7 @@ fn console_script_behind_a_pyenv_shim() {
         }
     );
     assert!(sp.notes.iter().any(|n| n.contains("pyenv shim")), "{sp}");
-    assert_eq!(sp.interpreter.as_deref(), Some(Path::new(PY312)));
+    assert_eq!(sp.interpreter.as_deref(), Some(Path::new(py312())));
     let seen = lab.run(&host, &bin.join("terok").display().to_string());
     assert_eq!(sp.search_path, seen.path, "{sp}");
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use setup_stamp::environment::{search_path_for_python_in, HostEnv};
 
-use support::{have_python, host_command, make_venv, stdout_of};
+use support::{have_python, host_command, make_venv, py312, py312_prefix, stdout_of};
 
 /// `sys.path` as seen by a script in the venv's `bin`.
 fn real_sys_path(venv: &Path, host: &HostEnv) -> Vec<PathBuf> {
@@ -51,7 +51,7 @@ fn venv_matches_python() {
     assert_eq!(sp.search_path, real_sys_path(&v, &host));
     assert_eq!(sp.virtual_env.as_deref(), Some(v.as_path()));
     // PYTHONHOME names the standard library's prefix.
-    let host = host.with_var("PYTHONHOME", "/root/.pyenv/versions/3.12.1");
+    let host = host.with_var("PYTHONHOME", py312_prefix());
     let sp = search_path_for_python_in(&v.join("bin/python"), &host).unwrap();
     assert_eq!(sp.search_path, real_sys_path(&v, &host));
 }
@@ -88,7 +88,7 @@ fn pyvenv_cfg_variants_match_python() {
     let tmp = tempfile::tempdir().unwrap();
     let v = tmp.path().join("v");
     make_venv(&v, false);
-    let home = "/root/.pyenv/versions/3.12.1/bin";
+    let home = Path::new(py312()).parent().unwrap().display();
     let variants = [
         format!("home = {home}\ninclude-system-site-packages = TRUE\nversion = 3.12.1\n"),
         format!("home = {home}\nversion = 3.12.1\n"),

@@ -45,12 +45,92 @@ fn versionish() -> impl Strategy<Value = String> {
     ]
 }
 
-/// A valid PEP 440 version without local part.
-fn pep440() -> impl Strategy<Value = String> {
-    proptest::string::string_regex(
-        r"([1-9]!)?[0-9]{1,2}(\.[0-9]{1,2}){0,2}((a|b|rc)[0-9])?(\.post[0-9])?(\.dev[0-9])?",
+/// A valid PEP 440 version without local part, with its parts: the
+/// expected order comes from [`spec_key`], not from the code under test.
+#[derive(Debug, Clone)]
+struct Pep440 {
+    text: String,
+    epoch: u32,
+    release: Vec<u32>,
+    /// `a`, `b`, `rc` as 0, 1, 2, and the number.
+    pre: Option<(u8, u32)>,
+    post: Option<u32>,
+    dev: Option<u32>,
+}
+
+/// `([1-9]!)?N(.N){0,2}((a|b|rc)N)?(.postN)?(.devN)?`, a number now and then
+/// with a leading zero.
+fn pep440() -> impl Strategy<Value = Pep440> {
+    (
+        prop_oneof![3 => Just(0u32), 1 => 1u32..10],
+        proptest::collection::vec((0u32..100, any::<bool>()), 1..=3),
+        proptest::option::of((0u8..3, 0u32..10)),
+        proptest::option::of(0u32..10),
+        proptest::option::of(0u32..10),
     )
-    .expect("regex")
+        .prop_map(|(epoch, release, pre, post, dev)| {
+            let mut text = if epoch > 0 {
+                format!("{epoch}!")
+            } else {
+                String::new()
+            };
+            let parts: Vec<String> = release
+                .iter()
+                .map(|&(n, pad)| {
+                    if pad && n < 10 {
+                        format!("0{n}")
+                    } else {
+                        n.to_string()
+                    }
+                })
+                .collect();
+            text.push_str(&parts.join("."));
+            if let Some((letter, n)) = pre {
+                text.push_str(["a", "b", "rc"][letter as usize]);
+                text.push_str(&n.to_string());
+            }
+            if let Some(n) = post {
+                text.push_str(&format!(".post{n}"));
+            }
+            if let Some(n) = dev {
+                text.push_str(&format!(".dev{n}"));
+            }
+            Pep440 {
+                text,
+                epoch,
+                release: release.into_iter().map(|(n, _)| n).collect(),
+                pre,
+                post,
+                dev,
+            }
+        })
+}
+
+/// The sort key PEP 440 (and packaging's `Version._key`) gives: epoch; the
+/// release without trailing zeros; the pre-release (a development release
+/// of a final release sorts before its pre-releases, a final release after
+/// them); the post-release (none sorts first); the development release
+/// (none sorts last).
+type SpecKey = (u32, Vec<u32>, (i8, u8, u32), (i8, u32), (i8, u32));
+
+fn spec_key(v: &Pep440) -> SpecKey {
+    let mut release = v.release.clone();
+    while release.last() == Some(&0) {
+        release.pop();
+    }
+    let pre = match (v.pre, v.post, v.dev) {
+        (Some((letter, n)), _, _) => (0, letter, n),
+        (None, None, Some(_)) => (-1, 0, 0),
+        (None, _, _) => (1, 0, 0),
+    };
+    let post = v.post.map_or((-1, 0), |n| (0, n));
+    let dev = v.dev.map_or((1, 0), |n| (0, n));
+    (v.epoch, release, pre, post, dev)
+}
+
+/// The order of `a` and `b` by [`spec_key`].
+fn spec_order(a: &Pep440, b: &Pep440) -> Ordering {
+    spec_key(a).cmp(&spec_key(b))
 }
 
 /// Installed tracked packages: a subset of the tracked names, in tracked
@@ -132,13 +212,13 @@ proptest! {
     ) {
         let before: Vec<InstalledPackage> = TRACKED
             .iter()
-            .map(|n| InstalledPackage { name: (*n).to_owned(), version: Some(old.clone()) })
+            .map(|n| InstalledPackage { name: (*n).to_owned(), version: Some(old.text.clone()) })
             .collect();
         let stamp = render_stamp("2026-01-01T00:00:00+00:00", &before);
         let mut after = before.clone();
-        after[which].version = Some(new.clone());
+        after[which].version = Some(new.text.clone());
         let verdict = compare(&stamped_of(&stamp), &after).expect("comparable").verdict;
-        let expected = match compare_versions(&new, &old).expect("comparable") {
+        let expected = match spec_order(&new, &old) {
             Ordering::Equal => SetupVerdict::Ok,
             Ordering::Greater => SetupVerdict::StaleAfterUpdate,
             Ordering::Less => SetupVerdict::StaleAfterDowngrade,
@@ -180,12 +260,23 @@ proptest! {
     }
 
     #[test]
-    fn pep440_order_is_transitive(a in pep440(), b in pep440(), c in pep440()) {
+    fn pep440_order_is_the_specs_and_transitive(a in pep440(), b in pep440(), c in pep440()) {
         let mut v = [a, b, c];
-        v.sort_by(|x, y| compare_versions(x, y).expect("comparable"));
-        prop_assert_ne!(compare_versions(&v[0], &v[2]).expect("comparable"), Ordering::Greater);
-        prop_assert_ne!(compare_versions(&v[0], &v[1]).expect("comparable"), Ordering::Greater);
-        prop_assert_ne!(compare_versions(&v[1], &v[2]).expect("comparable"), Ordering::Greater);
+        for (x, y) in [(0, 1), (1, 2), (0, 2), (1, 0), (2, 1), (2, 0)] {
+            prop_assert_eq!(
+                compare_versions(&v[x].text, &v[y].text).expect("comparable"),
+                spec_order(&v[x], &v[y]),
+                "{} vs {}", v[x].text, v[y].text
+            );
+        }
+        // Sorted by the specification, each is at most the ones after it.
+        v.sort_by(spec_order);
+        for (x, y) in [(0, 1), (1, 2), (0, 2)] {
+            prop_assert_ne!(
+                compare_versions(&v[x].text, &v[y].text).expect("comparable"),
+                Ordering::Greater
+            );
+        }
     }
 }
 

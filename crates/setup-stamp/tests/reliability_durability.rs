@@ -8,8 +8,9 @@
 //! `stamp_file.rs::file_and_directory_are_synced_before_success`; this test
 //! checks the real system calls of a real process, for both the `O_TMPFILE`
 //! path and the named fallback, and that the checker rejects the reference's
-//! method (which never syncs). Skipped, with a note, where `strace` is
-//! missing or cannot trace.
+//! method (which never syncs). Where `strace` is missing or cannot trace,
+//! the skip is recorded (`setup_stamp_test_support::required`: a failure
+//! under CI).
 
 mod reliability_support;
 
@@ -99,8 +100,9 @@ fn check_sync_order(calls: &[Call], stamp_dir: &Path) -> Result<String, String> 
     Err("the directory was not synced after the rename".to_owned())
 }
 
-/// Traces one `stamp_writer` write; `None` (after a note) when strace
-/// cannot run here.
+/// Traces one `stamp_writer` write; `None` (the skip recorded, a failure
+/// under CI) when strace cannot run here.
+#[track_caller]
 fn traced_write(flag: Option<&str>) -> Option<(Vec<Call>, tempfile::TempDir)> {
     let dir = tempfile::tempdir().expect("tempdir");
     let stamp_dir = dir.path().join("state");
@@ -122,15 +124,17 @@ fn traced_write(flag: Option<&str>) -> Option<(Vec<Call>, tempfile::TempDir)> {
     let out = match cmd.output() {
         Ok(out) => out,
         Err(e) => {
-            eprintln!("note: durability trace skipped: cannot run strace: {e}");
+            setup_stamp_test_support::required(format!(
+                "strace (.ci/run installs it): cannot run it: {e}"
+            ));
             return None;
         }
     };
     if !out.status.success() {
-        eprintln!(
-            "note: durability trace skipped: strace failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        setup_stamp_test_support::required(format!(
+            "tracing with strace (ptrace): {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
         return None;
     }
     assert_eq!(

@@ -5,9 +5,9 @@
 //! temporary file is left behind; once the fault is gone a write succeeds.
 //!
 //! The filesystem faults use a small tmpfs mounted in a temporary directory,
-//! which needs root: without it (or if `mount` fails) they are skipped with
-//! a note. The permission cases run the writer as `nobody` through
-//! `setpriv`. The fault injection through the write hook (a failure at every
+//! which needs root: without it (or if `mount` fails) the skip is recorded,
+//! and under CI it is a failure. The permission cases run the writer as
+//! `nobody` through `setpriv`. The fault injection through the write hook (a failure at every
 //! step) is in `stamp_file.rs`.
 
 mod reliability_support;
@@ -24,6 +24,7 @@ use setup_stamp::stamp::{
     read_stamp_file, remove_stamp_file, write_stamp_file, write_stamp_file_with, StampRead,
     WriteOptions, WriteStep,
 };
+use setup_stamp_test_support::required;
 
 /// A tmpfs mounted for the duration of a test, unmounted on drop.
 struct Tmpfs {
@@ -32,10 +33,12 @@ struct Tmpfs {
 }
 
 impl Tmpfs {
-    /// Mounts a tmpfs with `options`; `None` (after a note) if impossible.
+    /// Mounts a tmpfs with `options`; `None` (the skip recorded) if
+    /// impossible.
+    #[track_caller]
     fn mount(options: &str) -> Option<Tmpfs> {
         if !is_root() {
-            eprintln!("note: skipped: mounting a tmpfs needs root");
+            required("root, to mount a tmpfs");
             return None;
         }
         let dir = tempfile::tempdir().expect("tempdir");
@@ -48,14 +51,14 @@ impl Tmpfs {
         match out {
             Ok(o) if o.status.success() => Some(Tmpfs { point, _dir: dir }),
             Ok(o) => {
-                eprintln!(
-                    "note: skipped: mount -t tmpfs -o {options} failed: {}",
+                required(format!(
+                    "mounting a tmpfs (CAP_SYS_ADMIN): mount -t tmpfs -o {options} failed: {}",
                     String::from_utf8_lossy(&o.stderr).trim()
-                );
+                ));
                 None
             }
             Err(e) => {
-                eprintln!("note: skipped: cannot run mount: {e}");
+                required(format!("mount(8): cannot run it: {e}"));
                 None
             }
         }
@@ -270,8 +273,7 @@ fn parent_that_is_a_file_or_a_device_fails_clearly() {
 #[test]
 fn unprivileged_user_gets_clear_permission_errors() {
     if !is_root() {
-        eprintln!("note: skipped: needs root to prepare directories for nobody");
-        return;
+        return required("root, to prepare directories for nobody");
     }
     let d = tempfile::tempdir().expect("tempdir");
     fs::set_permissions(d.path(), fs::Permissions::from_mode(0o755)).expect("chmod");
@@ -283,8 +285,10 @@ fn unprivileged_user_gets_clear_permission_errors() {
     fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).expect("chmod");
     let out = writer_process(&path, true);
     if out.status.code() == Some(127) || out.status.code() == Some(126) {
-        eprintln!("note: skipped: cannot run the writer as nobody");
-        return;
+        return required(format!(
+            "running the writer as nobody through setpriv (exit {:?})",
+            out.status.code()
+        ));
     }
     let message = assert_failed_naming(&out, &dir, "Permission denied");
     println!("unwritable directory (nobody): {message}");

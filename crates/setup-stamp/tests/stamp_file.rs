@@ -220,7 +220,8 @@ fn contents_are_parsed() {
 const CHILD_ENV: &str = "SETUP_STAMP_TEST_CHILD_DIR";
 
 /// Re-runs the test `name` as `nobody` with `dir` handed over, when root.
-/// Returns false (after a note) when the case cannot run meaningfully.
+/// Returns false when not root (the caller then runs the body directly);
+/// when `setpriv` cannot run, the skip is recorded (a failure under CI).
 fn run_unprivileged(name: &str, dir: &Path) -> bool {
     if !nix::unistd::geteuid().is_root() {
         return false; // caller runs the body directly
@@ -234,7 +235,7 @@ fn run_unprivileged(name: &str, dir: &Path) -> bool {
         .status();
     match status {
         Ok(s) => assert!(s.success(), "{name} failed as nobody"),
-        Err(e) => eprintln!("note: {name} skipped: cannot run setpriv as root: {e}"),
+        Err(e) => setup_stamp_test_support::required(format!("setpriv (util-linux): {e}")),
     }
     true
 }

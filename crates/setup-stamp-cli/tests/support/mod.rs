@@ -3,6 +3,9 @@
 //! `crates/setup-stamp/tests/fixtures/environment/make_wheel.py` and
 //! installed with the machine's pip; the `setup-stamp` binary and the
 //! layout's own interpreter run with exactly the variables a test sets.
+//! The interpreters are CPython 3.12 and 3.11 as
+//! `setup_stamp_test_support::cpython` finds them (`SETUP_STAMP_PY312`,
+//! `SETUP_STAMP_PY311` from `scripts/find-pythons`), never fixed paths.
 
 #![allow(dead_code)]
 
@@ -12,12 +15,28 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// pyenv's CPython 3.11 (has setuptools, for an `.egg-info` install).
-pub const PY311: &str = "/root/.pyenv/versions/3.11.7/bin/python3.11";
-/// pyenv's CPython 3.12 (the reference configuration).
-pub const PY312: &str = "/root/.pyenv/versions/3.12.1/bin/python3.12";
-/// pyenv's shim directory (`python3` there is a shim).
-pub const PYENV_SHIMS: &str = "/root/.pyenv/shims";
+/// CPython 3.11 (with setuptools, for an `.egg-info` install); only after
+/// [`have_pythons`].
+pub fn py311() -> &'static str {
+    interpreter(11)
+}
+
+/// CPython 3.12 (the reference configuration); only after [`have_pythons`].
+pub fn py312() -> &'static str {
+    interpreter(12)
+}
+
+fn interpreter(minor: u32) -> &'static str {
+    setup_stamp_test_support::cpython(minor)
+        .and_then(Path::to_str)
+        .unwrap_or_else(|| panic!("CPython 3.{minor}: call have_pythons() first"))
+}
+
+/// pyenv's shim directory (`python3` there is a shim), when the
+/// interpreters are pyenv's.
+pub fn pyenv_shims() -> Option<PathBuf> {
+    setup_stamp_test_support::pyenv().map(|p| p.shims())
+}
 
 /// The tracked names, in order.
 pub const TRACKED: [&str; 5] = [
@@ -46,17 +65,20 @@ pub fn setup_stamp_bin() -> &'static str {
     env!("CARGO_BIN_EXE_setup-stamp")
 }
 
-/// `true` when both pyenv interpreters exist; otherwise prints why the
-/// test is skipped.
-pub fn have_pythons(test: &str) -> bool {
-    let missing: Vec<&str> = [PY311, PY312]
+/// `true` when both interpreters are there; otherwise the skip is
+/// recorded (a failure under CI: scripts/test provides them) and the test
+/// returns.
+#[track_caller]
+pub fn have_pythons() -> bool {
+    let missing: Vec<String> = [12, 11]
         .into_iter()
-        .filter(|p| !Path::new(p).exists())
+        .filter(|minor| setup_stamp_test_support::cpython(*minor).is_none())
+        .map(setup_stamp_test_support::cpython_missing)
         .collect();
     if missing.is_empty() {
         return true;
     }
-    eprintln!("{test}: skipped, no interpreter at {}", missing.join(", "));
+    setup_stamp_test_support::required(missing.join("; "));
     false
 }
 
@@ -114,10 +136,11 @@ impl Lab {
         Lab { _tmp: tmp, root }
     }
 
-    /// A new area for `test`, or `None` (after printing why) when the
-    /// interpreters are missing (see [`have_pythons`]).
-    pub fn for_test(test: &str) -> Option<Lab> {
-        have_pythons(test).then(Lab::new)
+    /// A new area, or `None` (the skip recorded) when the interpreters
+    /// are missing (see [`have_pythons`]).
+    #[track_caller]
+    pub fn for_test() -> Option<Lab> {
+        have_pythons().then(Lab::new)
     }
 
     /// A path inside the area.
@@ -128,7 +151,7 @@ impl Lab {
     /// Builds a wheel of `name` `version` whose console `scripts` print
     /// what [`PROBE`] prints.
     pub fn wheel(&self, name: &str, version: &str, scripts: &[&str]) -> PathBuf {
-        let out = helper_command(PY312, &self.p("home"))
+        let out = helper_command(py312(), &self.p("home"))
             .arg(make_wheel())
             .arg(self.p("wheels"))
             .args([name, version])

@@ -1,4 +1,5 @@
-//! Shared by the environment tests: pyenv's CPython 3.12, virtual
+//! Shared by the environment tests: CPython 3.12 (found by
+//! `setup_stamp_test_support::cpython`, not at a fixed path), virtual
 //! environments made with it, and commands run with exactly a host's
 //! variables.
 
@@ -9,18 +10,34 @@ use std::path::Path;
 use std::process::Command;
 
 use setup_stamp::environment::HostEnv;
+use setup_stamp_test_support::{cpython, cpython_missing, required};
 
-/// pyenv's CPython 3.12 (the reference configuration).
-pub const PY312: &str = "/root/.pyenv/versions/3.12.1/bin/python3.12";
+/// CPython 3.12 (the reference configuration); only after [`have_python`].
+pub fn py312() -> &'static str {
+    cpython(12)
+        .and_then(Path::to_str)
+        .expect("CPython 3.12: call have_python() first")
+}
 
-/// `true` when [`PY312`] exists (the tests needing it are skipped otherwise).
+/// The installation prefix of [`py312`] (its `bin` directory's parent).
+pub fn py312_prefix() -> &'static Path {
+    Path::new(py312()).parent().and_then(Path::parent).unwrap()
+}
+
+/// `true` when CPython 3.12 is there; otherwise the skip is recorded (a
+/// failure under CI: scripts/test provides it) and the test returns.
+#[track_caller]
 pub fn have_python() -> bool {
-    Path::new(PY312).exists()
+    if cpython(12).and_then(Path::to_str).is_some() {
+        return true;
+    }
+    required(cpython_missing(12));
+    false
 }
 
 /// `python3.12 -m venv --without-pip` at `dir`.
 pub fn make_venv(dir: &Path, system_site: bool) {
-    let mut cmd = Command::new(PY312);
+    let mut cmd = Command::new(py312());
     cmd.args(["-m", "venv", "--without-pip"]);
     if system_site {
         cmd.arg("--system-site-packages");
