@@ -21,33 +21,14 @@ use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_setup-stamp");
 
-/// A Python 3.8+ to build the stand-in with: `SETUP_STAMP_TEST_PYTHON`, else
-/// `python3` on `PATH`. Its absence is a failure under CI (which provides
-/// one) and a printed skip elsewhere.
+/// The Python to build the stand-in with: CPython 3.12 (terok's minimum),
+/// as the test command finds it.
 fn python() -> Option<PathBuf> {
-    let candidate = std::env::var_os("SETUP_STAMP_TEST_PYTHON")
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("PATH").and_then(|path| {
-                std::env::split_paths(&path)
-                    .map(|dir| dir.join("python3"))
-                    .find(|p| p.is_file())
-            })
-        });
-    let usable = candidate.filter(|p| {
-        Command::new(p)
-            .args(["-c", "import sys; sys.exit(sys.version_info < (3, 8))"])
-            .status()
-            .is_ok_and(|s| s.success())
-    });
-    if usable.is_none() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "no Python 3.8+ (SETUP_STAMP_TEST_PYTHON or python3 on PATH): CI must provide one"
-        );
-        eprintln!("skipped: no Python 3.8+ to build a stand-in terok with");
+    let found = setup_stamp_test_support::cpython(12).map(Path::to_path_buf);
+    if found.is_none() {
+        setup_stamp_test_support::required(setup_stamp_test_support::cpython_missing(12));
     }
-    usable
+    found
 }
 
 const UTIL_INIT: &str = "from .setup import SetupCheck, SetupReceipt, SetupStatus, setup_status\n";
@@ -636,8 +617,7 @@ fn the_warm_path_starts_no_program() {
     assert_eq!(install.check().0, 0);
     let strace = Path::new("/usr/bin/strace");
     if !strace.is_file() {
-        assert!(std::env::var_os("CI").is_none(), "CI must provide strace");
-        eprintln!("skipped: no strace");
+        setup_stamp_test_support::required("strace (/usr/bin/strace)");
         return;
     }
     let log = install.dir.path().join("strace.log");
