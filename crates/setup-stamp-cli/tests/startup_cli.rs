@@ -659,3 +659,45 @@ fn the_warm_path_starts_no_program() {
     assert_eq!(started.len(), 1, "only the binary's own exec: {started:?}");
     assert!(started[0].contains("execve("), "{started:?}");
 }
+
+#[test]
+fn a_killed_refresh_leaves_the_old_answer_or_the_new_one() {
+    let install = install!();
+    assert_eq!(install.check().0, 0);
+    let kills: u64 = std::env::var("RELIABILITY_CLI_KILLS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(20);
+    let mut states = std::collections::BTreeMap::<&str, u32>::new();
+    for i in 0..kills {
+        // Alternate the state so that a completed refresh changes the answer.
+        install.receipt("sandbox", if i % 2 == 0 { "stale" } else { "ready" }, "");
+        let mut child = install.command(&["check", "--refresh"]).spawn().expect("spawn");
+        std::thread::sleep(Duration::from_millis(i * 37 % 400));
+        let _ = child.kill();
+        let _ = child.wait();
+        // Whatever the moment: the kept answer is whole, or absent for this
+        // state; never damaged, never a guess.
+        let run = install.run(&["check", "--json", "--no-refresh"]);
+        match run.code {
+            0 | 3 => {
+                let report: Value = serde_json::from_str(&run.stdout).expect("json");
+                assert_eq!(report["cache"]["answer"], "kept");
+                let want = if i % 2 == 0 { "stale" } else { "ready" };
+                assert_eq!(report["status"], want, "a kept answer for another state: {report}");
+                *states.entry("kept").or_default() += 1;
+            }
+            1 => {
+                assert!(!run.stderr.contains("damaged"), "{}", run.stderr);
+                assert!(run.stderr.contains("refreshing it was not allowed"), "{}", run.stderr);
+                *states.entry("not current").or_default() += 1;
+            }
+            other => panic!("exit {other}: {}{}", run.stdout, run.stderr),
+        }
+        let temporaries = fs::read_dir(install.cache_dir())
+            .map(|d| d.filter_map(Result::ok).filter(|e| e.file_name().to_string_lossy().ends_with(".tmp")).count())
+            .unwrap_or(0);
+        assert!(temporaries <= 1, "temporaries pile up: {temporaries}");
+    }
+    eprintln!("{kills} killed refreshes: {states:?}");
+}
