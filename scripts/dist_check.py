@@ -35,6 +35,9 @@ status is 1 when anything failed.
   command depends on the library by this version.
 - CHANGELOG.md starts with an Unreleased section, and a tagged release
   has its own section.
+- The release workflow builds the wheels for x86_64 and aarch64, glibc and
+  musl, the sdist and the crates, checks them, publishes only on a tag and
+  after the checks, and every `run` block passes shellcheck.
 """
 
 from __future__ import annotations
@@ -457,6 +460,64 @@ def check_changelog() -> None:
         return ", ".join(headings)
 
 
+def check_workflow() -> None:
+    """The release workflow builds, checks and publishes what the README promises."""
+    from ruamel.yaml import YAML
+
+    workflow = YAML(typ="safe").load((REPO / ".github/workflows/release.yml").read_text())
+    jobs = workflow["jobs"]
+
+    @check("release workflow: wheels for x86_64 and aarch64, manylinux2014 and musllinux_1_2; sdist; crates")
+    def _():
+        platforms = {(entry["target"], str(entry["manylinux"])) for entry in jobs["wheels"]["strategy"]["matrix"]["platform"]}
+        want = {
+            (f"{arch}-unknown-linux-{libc}", policy)
+            for arch in ("x86_64", "aarch64")
+            for libc, policy in (("gnu", "2014"), ("musl", "musllinux_1_2"))
+        }
+        assert platforms == want, platforms
+        steps = jobs["wheels"]["steps"]
+        builds = [step for step in steps if str(step.get("uses", "")).startswith("PyO3/maturin-action@")]
+        assert len(builds) == 2 and "crates/setup-stamp-cli/Cargo.toml" in builds[1]["with"]["args"], builds
+        assert any("command_wheel.py" in step.get("run", "") for step in steps), "the command is not joined in"
+        assert "build --sdist" in str(jobs["sdist"]["steps"]), "no sdist"
+        assert "cargo publish --dry-run" in str(jobs["crates"]["steps"]), "no crate packaging"
+        assert "scripts/dist_check.py" in str(jobs["check"]["steps"]), "the artifacts are not checked"
+
+    @check("release workflow: publishing only on a tag, after the checks; every need names a job")
+    def _():
+        for name, job in jobs.items():
+            needs = job.get("needs", [])
+            for need in [needs] if isinstance(needs, str) else needs:
+                assert need in jobs, f"{name} needs {need}, which is no job"
+        for name in ("publish-pypi", "publish-crates", "github-release"):
+            assert jobs[name]["if"] == "startsWith(github.ref, 'refs/tags/')", (name, jobs[name].get("if"))
+        for name in ("publish-pypi", "publish-crates"):
+            assert {"check", "check-musllinux"} <= set(jobs[name]["needs"]), (name, jobs[name]["needs"])
+        assert jobs["publish-pypi"]["permissions"] == {"id-token": "write"}, jobs["publish-pypi"]["permissions"]
+        assert workflow["permissions"] == {"contents": "read"}, workflow["permissions"]
+
+    shellcheck = shutil.which("shellcheck")
+
+    @check("release workflow: shellcheck of every run block" + ("" if shellcheck else ": shellcheck not installed"))
+    def _():
+        assert shellcheck, "apt-get install shellcheck"
+        count = 0
+        with tempfile.TemporaryDirectory() as scratch:
+            for name, job in jobs.items():
+                for index, step in enumerate(job.get("steps", [])):
+                    if "run" not in step:
+                        continue
+                    # An expression becomes a plain word, as the runner substitutes it.
+                    body = re.sub(r"\$\{\{.*?\}\}", "expression", step["run"])
+                    script = Path(scratch) / f"{name}-{index}.sh"
+                    script.write_text("#!/usr/bin/env bash\nset -eo pipefail\n" + body)
+                    result = run(shellcheck, "--shell=bash", script)
+                    assert result.returncode == 0, result.stdout
+                    count += 1
+        return f"{count} blocks"
+
+
 def pythons() -> list[str]:
     """CPython 3.12 (this script's base) and, when present, 3.11."""
     found = [os.path.realpath(getattr(sys, "_base_executable", sys.executable))]
@@ -501,6 +562,7 @@ def main(argv: list[str]) -> int:
         check_sdist(sdists[0], interpreters)
     check_crates(dist)
     check_changelog()
+    check_workflow()
     print(f"dist: {passed} passed, {failed} failed")
     return 1 if failed else 0
 
