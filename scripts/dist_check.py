@@ -14,7 +14,8 @@ status is 1 when anything failed.
   wheel, the command in `.data/scripts` included) finds the wheel
   consistent with exactly that tag; and, as a control, the same check on
   a copy carrying a program linked against this machine's glibc must
-  answer a newer tag.
+  answer a newer tag; neither the extension nor the command needs
+  libgcc_s.so.1 (the static unwinder of setup-stamp-build, or zig's).
 - The musllinux wheel: the extension needs nothing but musl's libc, the
   command is a static executable, and it runs (`auditwheel` itself only
   judges musl wheels on a musl host: see scripts/dist).
@@ -237,6 +238,14 @@ def check_manylinux(wheel: Path) -> None:
         tag = auditwheel_tag(wheel)
         assert tag == "manylinux_2_17_x86_64", tag
         return tag
+
+    @check("manylinux wheel: neither the extension nor the command loads libgcc_s.so.1 (a static unwinder)")
+    def _():
+        files = wheel_files(wheel)
+        for name in ("setup_stamp/_native.abi3.so", f"setup_stamp-{VERSION}.data/scripts/{COMMAND}"):
+            _, needed, _ = elf_dynamic(files[name][1])
+            assert "libgcc_s.so.1" not in needed, f"{name} needs {needed}"
+            assert set(needed) <= {"libc.so.6", "libpthread.so.0", "libdl.so.2", "ld-linux-x86-64.so.2"}, needed
 
     @check("control: auditwheel show rejects the wheel once it carries a program built against this glibc")
     def _():
