@@ -16,9 +16,12 @@
 //! programs and shared libraries. Release builds use `panic = "abort"`, so
 //! the unwinder serves backtraces; test builds unwind as usual.
 //!
-//! Nothing changes when the toolchain has no `libgcc_eh.a` (the C compiler is
-//! asked for its path), for other targets or `crt-static` builds, or when
-//! `SETUP_STAMP_DYNAMIC_LIBGCC` is set in the environment.
+//! Nothing changes when the toolchain has no `libgcc_eh.a` (the target's C
+//! compiler is asked for its path, found as the `cc` crate finds it), when
+//! cross-compiling with no C compiler named for the target (the host's
+//! archive would be of the wrong architecture), for other targets or
+//! `crt-static` builds, or when `SETUP_STAMP_DYNAMIC_LIBGCC` is set in the
+//! environment.
 //!
 //! ```no_run
 //! // The whole of a crate's `build.rs` is this call, in `fn main`:
@@ -39,6 +42,11 @@ use std::process::Command;
 pub fn link_unwinder_statically() {
     println!("cargo:rerun-if-env-changed=SETUP_STAMP_DYNAMIC_LIBGCC");
     println!("cargo:rerun-if-env-changed=CC");
+    println!("cargo:rerun-if-env-changed=TARGET_CC");
+    if let Ok(target) = env::var("TARGET") {
+        println!("cargo:rerun-if-env-changed=CC_{target}");
+        println!("cargo:rerun-if-env-changed=CC_{}", target.replace('-', "_"));
+    }
     let arranged = arrange();
     println!(
         "cargo:rustc-env=SETUP_STAMP_UNWINDER={}",
@@ -62,7 +70,11 @@ fn arrange() -> bool {
     {
         return false;
     }
-    let Some(unwinder) = static_unwinder() else {
+    let Some(compiler) = target_compiler(|name| env::var(name).ok()) else {
+        println!("cargo:warning=no C compiler named for the target (CC_<target>, TARGET_CC or CC); linking libgcc_s.so.1 dynamically");
+        return false;
+    };
+    let Some(unwinder) = static_unwinder(&compiler) else {
         println!("cargo:warning=libgcc_eh.a not found; linking libgcc_s.so.1 dynamically");
         return false;
     };
@@ -82,10 +94,29 @@ fn arrange() -> bool {
     true
 }
 
-/// The absolute path of `libgcc_eh.a` as the C compiler (the linker driver)
+/// The C compiler for the target, looked up as the `cc` crate does:
+/// `CC_<target>`, `CC_<target with underscores>`, `TARGET_CC`, `CC`; else
+/// `cc` when building for the host, and `None` when cross-compiling.
+fn target_compiler(var: impl Fn(&str) -> Option<String>) -> Option<String> {
+    let target = var("TARGET").unwrap_or_default();
+    let names = [
+        format!("CC_{target}"),
+        format!("CC_{}", target.replace('-', "_")),
+        "TARGET_CC".to_owned(),
+        "CC".to_owned(),
+    ];
+    if let Some(compiler) = names
+        .iter()
+        .find_map(|name| var(name).filter(|value| !value.is_empty()))
+    {
+        return Some(compiler);
+    }
+    (var("HOST") == Some(target)).then(|| "cc".to_owned())
+}
+
+/// The absolute path of `libgcc_eh.a` as `compiler` (the linker driver)
 /// reports it, if it exists.
-fn static_unwinder() -> Option<PathBuf> {
-    let compiler = env::var("CC").unwrap_or_else(|_| "cc".to_owned());
+fn static_unwinder(compiler: &str) -> Option<PathBuf> {
     let output = Command::new(compiler)
         .arg("-print-file-name=libgcc_eh.a")
         .output()
@@ -113,6 +144,62 @@ fn linker_script(archive: &Path) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn lookup<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        |name| {
+            vars.iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| value.to_string())
+        }
+    }
+
+    #[test]
+    fn the_target_compiler_is_found_as_cc_finds_it() {
+        let native = [
+            ("TARGET", "x86_64-unknown-linux-gnu"),
+            ("HOST", "x86_64-unknown-linux-gnu"),
+        ];
+        assert_eq!(target_compiler(lookup(&native)).as_deref(), Some("cc"));
+        let with_cc = [native[0], native[1], ("CC", "gcc-12")];
+        assert_eq!(target_compiler(lookup(&with_cc)).as_deref(), Some("gcc-12"));
+        let cross = [
+            ("TARGET", "aarch64-unknown-linux-gnu"),
+            ("HOST", "x86_64-unknown-linux-gnu"),
+        ];
+        assert_eq!(target_compiler(lookup(&cross)), None);
+        let cross_named = [
+            cross[0],
+            cross[1],
+            ("TARGET_CC", "aarch64-linux-gnu-gcc"),
+            ("CC", "gcc"),
+        ];
+        assert_eq!(
+            target_compiler(lookup(&cross_named)).as_deref(),
+            Some("aarch64-linux-gnu-gcc")
+        );
+        let cross_underscores = [
+            cross[0],
+            cross[1],
+            ("CC_aarch64_unknown_linux_gnu", "a-gcc"),
+            ("TARGET_CC", "t-gcc"),
+        ];
+        assert_eq!(
+            target_compiler(lookup(&cross_underscores)).as_deref(),
+            Some("a-gcc")
+        );
+        let cross_dashes = [
+            cross[0],
+            cross[1],
+            ("CC_aarch64-unknown-linux-gnu", "d-gcc"),
+            ("CC_aarch64_unknown_linux_gnu", "a-gcc"),
+        ];
+        assert_eq!(
+            target_compiler(lookup(&cross_dashes)).as_deref(),
+            Some("d-gcc")
+        );
+        let empty = [native[0], native[1], ("TARGET_CC", ""), ("CC", "")];
+        assert_eq!(target_compiler(lookup(&empty)).as_deref(), Some("cc"));
+    }
 
     #[test]
     fn linker_script_quotes_the_archive() {
