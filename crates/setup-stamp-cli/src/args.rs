@@ -10,10 +10,12 @@ use crate::completions::Shell;
 use crate::ecosystem_args::EcosystemArgs;
 
 const AFTER_HELP: &str = "\
-Exit codes (terok's contract):
-  0  ok: the stamp matches the installed versions
-  3  first_run, stale_after_update or stamp_corrupt: run the setup command
-  4  stale_after_downgrade: upgrade back, or remove the stamp at your own risk
+Exit codes (terok's contract), for check and receipts:
+  0  ok / ready: setup is current
+  3  first_run, stale_after_update, stamp_corrupt (the stamp) or missing,
+     stale, invalid (receipts): run the setup command
+  4  stale_after_downgrade / downgrade: upgrade back, or remove the stamp or
+     the newer receipts at your own risk
   1  no verdict could be reached (the reason is printed)
   2  usage error
 
@@ -24,7 +26,7 @@ Examples:
   setup-stamp --sys-path /opt/site-packages versions
   setup-stamp write                      # after a successful `terok setup`
   setup-stamp path                       # where the stamp lives
-  setup-stamp receipts                   # terok-sandbox 0.6+: per-owner receipts
+  setup-stamp receipts                   # terok 0.9+: the verdict by owner
   setup-stamp --namespace acme-tools --package acme-cli --package acme_core \\
       --setup-command 'acme setup' check # another ecosystem";
 
@@ -145,9 +147,13 @@ Examples:
 The same verdict as `check` on a receipt-era install (terok's own
 `setup_status(check_setup())`), shown per owner with its receipt.
 
-Exit codes: 0 ready; 3 missing, stale or invalid: run the setup command;
-4 downgrade; 1 no verdict could be reached (e.g. the install uses the setup
-stamp, or no terok package is installed); 2 usage error.
+The ecosystem options (--namespace, --package, --stamp-file) do not apply:
+another ecosystem is a usage error.
+
+Exit codes: 0 ready; 3 missing, stale, invalid: run the setup command;
+4 downgrade; 1 no verdict could be reached (the reason is printed), e.g. the
+install uses the setup stamp or no terok package is installed; 2 usage
+error.
 
 Examples:
   setup-stamp receipts

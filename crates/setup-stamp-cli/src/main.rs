@@ -29,6 +29,17 @@ fn main() -> ExitCode {
             .error(clap::error::ErrorKind::ValueValidation, error)
             .exit();
     }
+    if matches!(cli.command, Command::Receipts { .. })
+        && cli.ecosystem.chosen().ecosystem != setup_stamp::Ecosystem::terok()
+    {
+        Cli::command()
+            .error(
+                clap::error::ErrorKind::ArgumentConflict,
+                "`receipts` answers for terok's own receipt owners: --namespace, --package and \
+                 --stamp-file (and their SETUP_STAMP_* variables) do not apply to it",
+            )
+            .exit();
+    }
     let style = render::Style::detect();
     match run(&cli, style) {
         Ok(code) => ExitCode::from(code),
@@ -110,14 +121,6 @@ fn run(cli: &Cli, style: render::Style) -> CliResult {
             return receipt::run_receipt(action, &mut out, namespace(cli));
         }
         Command::Lock { lock, command } => return receipt::run_lock(lock, command, namespace(cli)),
-        Command::Receipts { .. } if namespace(cli) != setup_stamp::TEROK_NAMESPACE => {
-            return Err(format!(
-                "`receipts` knows terok's receipt owners only; for namespace {:?} use \
-                 `setup-stamp receipt check` with each owner's receipt",
-                namespace(cli)
-            )
-            .into())
-        }
         _ => {}
     }
     let env = cli.environment()?;
@@ -134,10 +137,14 @@ fn run(cli: &Cli, style: render::Style) -> CliResult {
             let setup_command = &cli.ecosystem.chosen().setup_command;
             match verdict {
                 InstallVerdict::Stamp(check) => {
+                    let tracked = &stamp.ecosystem.tracked_packages;
+                    let note = render::nothing_installed(&check, &env, tracked);
                     if *json {
-                        writeln!(out, "{}", render::check_json(&check))?;
+                        writeln!(out, "{}", render::check_json(&check, note.as_deref()))?;
                     } else {
-                        write!(out, "{}", render::check_human(&check, style, setup_command))?;
+                        let text =
+                            render::check_human(&check, style, setup_command, note.as_deref());
+                        write!(out, "{text}")?;
                     }
                     Ok(check.report.verdict.exit_code())
                 }

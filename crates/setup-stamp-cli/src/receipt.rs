@@ -74,7 +74,8 @@ pub enum ReceiptAction {
     /// Compare the receipt with the owner, version and inputs; print the
     /// status and diagnostic.
     #[command(after_help = "\
-Exit codes: 0 ready; 3 missing, stale or invalid; 4 downgrade; 1 error.
+Exit codes: 0 ready; 3 missing, stale, invalid; 4 downgrade; 1 no verdict
+could be reached (the reason is printed); 2 usage error.
 
 Example:
   setup-stamp receipt check --path ~/.local/share/terok/sandbox/setup.json \\
@@ -89,12 +90,14 @@ Example:
     /// Certify successful setup: write the receipt (refused on a downgrade).
     #[command(after_help = "\
 Takes the setup lock unless --no-lock (or inside `setup-stamp lock`).
-Exit codes: 0 written; 4 refused (the receipt is newer); 1 error.")]
+Exit codes: 0 written; 4 refused (the receipt is newer); 1 it could not be
+written (the reason is printed); 2 usage error.")]
     Write(ReceiptChange),
     /// Invalidate the receipt: remove it (refused on a downgrade).
     #[command(after_help = "\
 Takes the setup lock unless --no-lock (or inside `setup-stamp lock`).
-Exit codes: 0 removed or absent; 4 refused (the receipt is newer); 1 error.")]
+Exit codes: 0 removed or absent; 4 refused (the receipt is newer); 1 it could
+not be removed (the reason is printed); 2 usage error.")]
     Clear(ReceiptChange),
 }
 

@@ -135,7 +135,7 @@ fn status_line(status: &PackageStatus) -> String {
 
 /// `check` for people; `setup_command` is what fixes a missing, stale or
 /// corrupt stamp (`terok setup`).
-pub fn check_human(check: &Check, style: Style, setup_command: &str) -> String {
+pub fn check_human(check: &Check, style: Style, setup_command: &str, note: Option<&str>) -> String {
     let report = &check.report;
     let mut out = String::new();
     let _ = writeln!(out, "verdict: {}", style.verdict(report.verdict));
@@ -157,6 +157,9 @@ pub fn check_human(check: &Check, style: Style, setup_command: &str) -> String {
         for status in changed {
             out.push_str(&status_line(status));
         }
+    }
+    if let Some(note) = note {
+        let _ = writeln!(out, "note: {note}");
     }
     match report.verdict {
         SetupVerdict::Ok => {}
@@ -253,13 +256,37 @@ fn check_value(check: &Check) -> Value {
     ])
 }
 
-/// `check --json` for the stamp (`"protocol": "stamp"` first).
-pub fn check_json(check: &Check) -> String {
+/// `check --json` for the stamp (`"protocol": "stamp"` first; `note` when
+/// [`nothing_installed`] has something to say).
+pub fn check_json(check: &Check, note: Option<&str>) -> String {
     let mut value = check_value(check);
     if let Value::Object(entries) = &mut value {
         entries.insert(0, (PyString::from("protocol"), str_value("stamp")));
+        if let Some(note) = note {
+            entries.push((PyString::from("note"), str_value(note)));
+        }
     }
     pyjson::dumps(&value, Some(2), false)
+}
+
+/// When none of the tracked packages is installed in the environment that
+/// was examined, that is most likely the real problem (the wrong
+/// environment), whatever the verdict: which environment, and how to point
+/// at another. `None` when some tracked package is installed.
+pub fn nothing_installed(check: &Check, env: &Environment, tracked: &[String]) -> Option<String> {
+    if check.report.packages.iter().any(|p| p.installed.is_some()) {
+        return None;
+    }
+    let what = match env.interpreter.as_deref() {
+        Some(python) => format!("{} (interpreter {})", env.rule, python.display()),
+        None => env.rule.to_string(),
+    };
+    Some(format!(
+        "none of the tracked packages ({}) is installed in the environment examined: {what}; \
+         point at the right one with --python PATH (its virtual environment or interpreter), \
+         and see `setup-stamp env` for what was examined",
+        tracked.join(", ")
+    ))
 }
 
 /// `versions` for people.

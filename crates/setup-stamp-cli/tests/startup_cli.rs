@@ -672,7 +672,10 @@ fn a_killed_refresh_leaves_the_old_answer_or_the_new_one() {
     for i in 0..kills {
         // Alternate the state so that a completed refresh changes the answer.
         install.receipt("sandbox", if i % 2 == 0 { "stale" } else { "ready" }, "");
-        let mut child = install.command(&["check", "--refresh"]).spawn().expect("spawn");
+        let mut child = install
+            .command(&["check", "--refresh"])
+            .spawn()
+            .expect("spawn");
         std::thread::sleep(Duration::from_millis(i * 37 % 400));
         let _ = child.kill();
         let _ = child.wait();
@@ -684,18 +687,29 @@ fn a_killed_refresh_leaves_the_old_answer_or_the_new_one() {
                 let report: Value = serde_json::from_str(&run.stdout).expect("json");
                 assert_eq!(report["cache"]["answer"], "kept");
                 let want = if i % 2 == 0 { "stale" } else { "ready" };
-                assert_eq!(report["status"], want, "a kept answer for another state: {report}");
+                assert_eq!(
+                    report["status"], want,
+                    "a kept answer for another state: {report}"
+                );
                 *states.entry("kept").or_default() += 1;
             }
             1 => {
                 assert!(!run.stderr.contains("damaged"), "{}", run.stderr);
-                assert!(run.stderr.contains("refreshing it was not allowed"), "{}", run.stderr);
+                assert!(
+                    run.stderr.contains("refreshing it was not allowed"),
+                    "{}",
+                    run.stderr
+                );
                 *states.entry("not current").or_default() += 1;
             }
             other => panic!("exit {other}: {}{}", run.stdout, run.stderr),
         }
         let temporaries = fs::read_dir(install.cache_dir())
-            .map(|d| d.filter_map(Result::ok).filter(|e| e.file_name().to_string_lossy().ends_with(".tmp")).count())
+            .map(|d| {
+                d.filter_map(Result::ok)
+                    .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+                    .count()
+            })
             .unwrap_or(0);
         assert!(temporaries <= 1, "temporaries pile up: {temporaries}");
     }
