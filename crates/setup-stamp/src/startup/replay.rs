@@ -344,7 +344,11 @@ impl Walk<'_> {
             identity,
             checked_ns.unwrap_or(self.recorded_ns),
         );
-        if *identity != now || racy_before {
+        // Worth storing when the identity moved, or when this verification
+        // is the first one late enough to make it proof (a rewrite of the
+        // cache while the file is still within the racy margin buys nothing).
+        let proof_now = unchanged_since(path, &now, &now, self.started_ns);
+        if *identity != now || (racy_before && proof_now) {
             *identity = now;
             *checked_ns = Some(self.started_ns);
             self.updated = true;
