@@ -7,6 +7,7 @@
 mod args;
 mod completions;
 mod ecosystem_args;
+mod fast_args;
 mod receipt;
 mod render;
 
@@ -18,7 +19,15 @@ use clap::{CommandFactory, Parser};
 use args::{Cli, Command};
 
 fn main() -> ExitCode {
-    let mut cli = Cli::parse();
+    // The common command lines skip building clap's parser (fast_args.rs).
+    let mut cli = match fast_args::parse(std::env::args_os().skip(1)) {
+        Some(fast_args::Parsed::Run(cli)) => cli,
+        Some(fast_args::Parsed::Version) => {
+            let _ = std::io::stdout().write_all(fast_args::version_line().as_bytes());
+            return ExitCode::SUCCESS;
+        }
+        None => Cli::parse(),
+    };
     if let Some(code) = generate(&cli) {
         return code;
     }
