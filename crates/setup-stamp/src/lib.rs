@@ -64,6 +64,7 @@ pub mod verdict;
 pub mod version;
 
 mod ecosystem;
+mod passwd;
 
 pub use ecosystem::{
     Check, Ecosystem, Error, SetupStamp, StampState, STAMP_FILE_NAME, TEROK_NAMESPACE,
