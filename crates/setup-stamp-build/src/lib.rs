@@ -27,6 +27,10 @@
 //! // The whole of a crate's `build.rs` is this call, in `fn main`:
 //! setup_stamp_build::link_unwinder_statically();
 //! ```
+//!
+//! [`link_libc_statically`] goes further for the crate's binaries: it links
+//! the C library itself in (a static PIE, no program interpreter), so that
+//! starting the command maps nothing but the binary; see its documentation.
 
 use std::env;
 use std::fs;
@@ -54,27 +58,137 @@ pub fn link_unwinder_statically() {
     );
 }
 
-/// Writes the linker script and adds its directory to the search path;
+/// The C libraries rustc links a `*-linux-gnu` binary with (besides
+/// `gcc_s`, which [`link_unwinder_statically`] covers).
+const GLIBC_LIBRARIES: &[&str] = &["c", "m", "pthread", "dl", "rt", "util"];
+
+/// Link the crate's binaries (not its tests or libraries) statically with
+/// the C library, as a static PIE; call it from `build.rs`, after
+/// [`link_unwinder_statically`]. Prints cargo directives only.
+///
+/// Why: a dynamically linked `setup-stamp` spends a third of its start-up
+/// in the dynamic loader (mapping `libc.so.6`, applying relocations, binding
+/// symbols) before `main`; a static binary maps only itself
+/// (BENCHMARKS.md, start-up). rustc can do this itself with `-C
+/// target-feature=+crt-static`, but that flag cannot be given to one crate:
+/// set for the workspace, it also reaches the proc-macro crates (which
+/// cannot be built that way) and the Python extension (a shared library).
+///
+/// How: rustc links a `*-linux-gnu` binary with `-lgcc_s -lutil -lrt
+/// -lpthread -lm -ldl -lc` and `-pie`. This writes, for each of those, a
+/// one-line linker script `lib<name>.so` that stands for the static archive
+/// (`INPUT("…/libc.a" …)`; the C library's script also brings in
+/// `libgcc.a` and `libgcc_eh.a`, as rustc does for `crt-static`), puts
+/// their directory first on the binaries' library search path and adds
+/// `-static-pie`, so the linker takes the archives and writes a
+/// self-relocating executable without a program interpreter. The code is
+/// the same that `crt-static` links (the standard library is compiled once
+/// for both): only the link differs.
+///
+/// What it changes at run time: nothing for the program but its start-up,
+/// except the passwd look-ups (glibc's NSS can load the system's shared
+/// modules into a static program only when they come from the very glibc
+/// version it was linked with). The library therefore looks passwd entries
+/// up through the system's `getent` when it runs statically linked (its
+/// `passwd` module).
+///
+/// Nothing changes (the binary stays dynamic, with a cargo warning where it
+/// is unexpected) for other targets or `crt-static` builds, when an archive
+/// or `rcrt1.o` is missing (`libc6-dev` provides them on Debian), or when
+/// `SETUP_STAMP_DYNAMIC_LIBC` is set in the environment. The crate's code
+/// sees the outcome in the compile-time variable `SETUP_STAMP_LIBC`:
+/// `static` or `dynamic`.
+pub fn link_libc_statically() {
+    println!("cargo:rerun-if-env-changed=SETUP_STAMP_DYNAMIC_LIBC");
+    let arranged = arrange_libc();
+    println!(
+        "cargo:rustc-env=SETUP_STAMP_LIBC={}",
+        if arranged { "static" } else { "dynamic" }
+    );
+}
+
+/// Writes the C library's linker scripts and the binaries' link arguments;
 /// whether it did.
-fn arrange() -> bool {
+fn arrange_libc() -> bool {
+    if !gnu_linux_dynamic() || env::var_os("SETUP_STAMP_DYNAMIC_LIBC").is_some() {
+        return false;
+    }
+    let Some(compiler) = target_compiler(|name| env::var(name).ok()) else {
+        println!("cargo:warning=no C compiler named for the target (CC_<target>, TARGET_CC or CC); linking the C library dynamically");
+        return false;
+    };
+    let file = |name: &str| {
+        let found = compiler_file(&compiler, name);
+        if found.is_none() {
+            println!("cargo:warning={name} not found; linking the C library dynamically");
+        }
+        found
+    };
+    // The static PIE's start-up file: without it `-static-pie` cannot link.
+    if file("rcrt1.o").is_none() {
+        return false;
+    }
+    let (Some(libgcc), Some(libgcc_eh)) = (file("libgcc.a"), file("libgcc_eh.a")) else {
+        return false;
+    };
+    let mut scripts = Vec::new();
+    for name in GLIBC_LIBRARIES {
+        let Some(archive) = file(&format!("lib{name}.a")) else {
+            return false;
+        };
+        let mut inputs = vec![archive];
+        if *name == "c" {
+            inputs.extend([libgcc.clone(), libgcc_eh.clone()]);
+        }
+        scripts.push((format!("lib{name}.so"), inputs));
+    }
+    scripts.push(("libgcc_s.so".to_owned(), vec![libgcc_eh.clone()]));
+    let Some(out_dir) = env::var_os("OUT_DIR").map(PathBuf::from) else {
+        return false;
+    };
+    let dir = out_dir.join("static-libc");
+    if fs::create_dir_all(&dir).is_err() {
+        println!("cargo:warning=could not create {dir:?}; linking the C library dynamically");
+        return false;
+    }
+    for (name, inputs) in &scripts {
+        let Some(script) = linker_script_of(inputs) else {
+            println!("cargo:warning=cannot quote {inputs:?} in a linker script; linking the C library dynamically");
+            return false;
+        };
+        if fs::write(dir.join(name), script).is_err() {
+            println!("cargo:warning=could not write {name}; linking the C library dynamically");
+            return false;
+        }
+    }
+    println!("cargo:rustc-link-arg-bins=-L{}", dir.display());
+    println!("cargo:rustc-link-arg-bins=-static-pie");
+    true
+}
+
+/// A `*-linux-gnu` target whose C library is linked dynamically (not
+/// `crt-static`).
+fn gnu_linux_dynamic() -> bool {
     let target_os = env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
     let target_env = env::var("CARGO_CFG_TARGET_ENV").unwrap_or_default();
     let static_crt = env::var("CARGO_CFG_TARGET_FEATURE")
         .unwrap_or_default()
         .split(',')
         .any(|feature| feature == "crt-static");
-    if target_os != "linux"
-        || target_env != "gnu"
-        || static_crt
-        || env::var_os("SETUP_STAMP_DYNAMIC_LIBGCC").is_some()
-    {
+    target_os == "linux" && target_env == "gnu" && !static_crt
+}
+
+/// Writes the linker script and adds its directory to the search path;
+/// whether it did.
+fn arrange() -> bool {
+    if !gnu_linux_dynamic() || env::var_os("SETUP_STAMP_DYNAMIC_LIBGCC").is_some() {
         return false;
     }
     let Some(compiler) = target_compiler(|name| env::var(name).ok()) else {
         println!("cargo:warning=no C compiler named for the target (CC_<target>, TARGET_CC or CC); linking libgcc_s.so.1 dynamically");
         return false;
     };
-    let Some(unwinder) = static_unwinder(&compiler) else {
+    let Some(unwinder) = compiler_file(&compiler, "libgcc_eh.a") else {
         println!("cargo:warning=libgcc_eh.a not found; linking libgcc_s.so.1 dynamically");
         return false;
     };
@@ -114,11 +228,12 @@ fn target_compiler(var: impl Fn(&str) -> Option<String>) -> Option<String> {
     (var("HOST") == Some(target)).then(|| "cc".to_owned())
 }
 
-/// The absolute path of `libgcc_eh.a` as `compiler` (the linker driver)
-/// reports it, if it exists.
-fn static_unwinder(compiler: &str) -> Option<PathBuf> {
+/// The absolute path of a file of the toolchain (`libgcc_eh.a`, `libc.a`,
+/// `rcrt1.o`) as `compiler` (the target's linker driver) reports it, if it
+/// exists.
+fn compiler_file(compiler: &str, name: &str) -> Option<PathBuf> {
     let output = Command::new(compiler)
-        .arg("-print-file-name=libgcc_eh.a")
+        .arg(format!("-print-file-name={name}"))
         .output()
         .ok()?;
     if !output.status.success() {
@@ -134,11 +249,20 @@ fn static_unwinder(compiler: &str) -> Option<PathBuf> {
 /// `None` when the path cannot be written there (not UTF-8, or holding a
 /// double quote or a newline, which the script syntax cannot escape).
 fn linker_script(archive: &Path) -> Option<String> {
-    let text = archive.to_str()?;
-    if text.contains(['"', '\n', '\r']) {
-        return None;
+    linker_script_of(&[archive.to_path_buf()])
+}
+
+/// `INPUT("<a>" "<b>" …)` for several files; `None` as for [`linker_script`].
+fn linker_script_of(files: &[PathBuf]) -> Option<String> {
+    let mut quoted = Vec::with_capacity(files.len());
+    for file in files {
+        let text = file.to_str()?;
+        if text.contains(['"', '\n', '\r']) {
+            return None;
+        }
+        quoted.push(format!("\"{text}\""));
     }
-    Some(format!("INPUT(\"{text}\")\n"))
+    Some(format!("INPUT({})\n", quoted.join(" ")))
 }
 
 #[cfg(test)]
@@ -213,5 +337,18 @@ mod tests {
         );
         assert_eq!(linker_script(Path::new("/odd\"dir/libgcc_eh.a")), None);
         assert_eq!(linker_script(Path::new("/odd\ndir/libgcc_eh.a")), None);
+    }
+
+    #[test]
+    fn linker_scripts_list_several_archives() {
+        assert_eq!(
+            linker_script_of(&[PathBuf::from("/l/libc.a"), PathBuf::from("/g/libgcc.a")])
+                .as_deref(),
+            Some("INPUT(\"/l/libc.a\" \"/g/libgcc.a\")\n")
+        );
+        assert_eq!(
+            linker_script_of(&[PathBuf::from("/l/libc.a"), PathBuf::from("/\"")]),
+            None
+        );
     }
 }

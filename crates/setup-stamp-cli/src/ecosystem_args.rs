@@ -136,6 +136,23 @@ impl Source {
 }
 
 impl EcosystemArgs {
+    /// The options as given on the command line (what clap would build from
+    /// them); nothing chosen yet.
+    pub fn from_flags(
+        namespace: Option<String>,
+        packages: Vec<String>,
+        stamp_file: Option<String>,
+        setup_command: Option<String>,
+    ) -> Self {
+        EcosystemArgs {
+            namespace,
+            packages,
+            stamp_file,
+            setup_command,
+            chosen: Chosen::default(),
+        }
+    }
+
     /// What [`resolve`](Self::resolve) chose; terok's ecosystem before it ran.
     pub fn chosen(&self) -> &Chosen {
         &self.chosen

@@ -4,23 +4,43 @@
 //! Exit codes follow terok's contract: 0 ok; 3 first run, update or corrupt
 //! stamp; 4 downgrade; 1 when no verdict could be reached; 2 usage errors.
 
+// On *-linux-gnu the C library calls `entry::c_main` directly, without the
+// Rust runtime's start-up, which costs a tenth of a process here (entry.rs).
+#![cfg_attr(all(target_os = "linux", target_env = "gnu", not(test)), no_main)]
+
 mod args;
 mod completions;
 mod ecosystem_args;
+#[cfg(all(target_os = "linux", target_env = "gnu", not(test)))]
+mod entry;
+mod fast_args;
 mod receipt;
 mod render;
 mod startup;
 
 use std::io::Write;
-use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 
 use args::{Cli, Command};
 use setup_stamp::startup::InstallVerdict;
 
-fn main() -> ExitCode {
-    let mut cli = Cli::parse();
+#[cfg(not(all(target_os = "linux", target_env = "gnu", not(test))))]
+fn main() -> std::process::ExitCode {
+    std::process::ExitCode::from(status())
+}
+
+/// Runs the command; its exit status.
+fn status() -> u8 {
+    // The common command lines skip building clap's parser (fast_args.rs).
+    let mut cli = match fast_args::parse(std::env::args_os().skip(1)) {
+        Some(fast_args::Parsed::Run(cli)) => cli,
+        Some(fast_args::Parsed::Version) => {
+            let _ = std::io::stdout().write_all(fast_args::version_line().as_bytes());
+            return 0;
+        }
+        None => Cli::parse(),
+    };
     if let Some(code) = generate(&cli) {
         return code;
     }
@@ -42,7 +62,7 @@ fn main() -> ExitCode {
     }
     let style = render::Style::detect();
     match run(&cli, style) {
-        Ok(code) => ExitCode::from(code),
+        Ok(code) => code,
         Err(error) => {
             let mut stderr = std::io::stderr().lock();
             let _ = writeln!(
@@ -50,14 +70,14 @@ fn main() -> ExitCode {
                 "setup-stamp: error: {}",
                 render::error_chain(&*error)
             );
-            ExitCode::from(1)
+            1
         }
     }
 }
 
 /// `completions` and `man`: they print what the clap definitions say and
 /// need no ecosystem or environment. `None` for the other commands.
-fn generate(cli: &Cli) -> Option<ExitCode> {
+fn generate(cli: &Cli) -> Option<u8> {
     let mut out = Output(std::io::stdout().lock());
     let written = match &cli.command {
         Command::Completions { shell } => completions::write_completions(*shell, &mut out),
@@ -65,10 +85,10 @@ fn generate(cli: &Cli) -> Option<ExitCode> {
         _ => return None,
     };
     Some(match written.and_then(|()| out.flush()) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) => 0,
         Err(error) => {
             let _ = writeln!(std::io::stderr(), "setup-stamp: error: {error}");
-            ExitCode::from(1)
+            1
         }
     })
 }

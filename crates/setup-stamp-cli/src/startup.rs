@@ -11,8 +11,9 @@ use setup_stamp::pyjson::{self, PyString, Value};
 use setup_stamp::receipt::{parse_receipt, SetupCheck, SetupStatus};
 use setup_stamp::startup::{Answer, AnswerSource, InstallOptions, RefreshPolicy, StartupVerdict};
 
-/// How terok's verdict may be computed (receipt-era installs).
-#[derive(Debug, Args, Clone)]
+/// How terok's verdict may be computed (receipt-era installs). The
+/// default is what no flag gives.
+#[derive(Debug, Args, Clone, Default, PartialEq)]
 pub struct StartupArgs {
     /// Run terok's own check even if the kept answer is current.
     #[arg(long, conflicts_with = "no_refresh")]

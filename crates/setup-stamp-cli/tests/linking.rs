@@ -1,6 +1,7 @@
 //! The binary's shared-library dependencies: GCC's unwinder is linked in
 //! statically (see the `setup-stamp-build` crate), so starting
-//! `setup-stamp` does not load `libgcc_s.so.1`.
+//! `setup-stamp` does not load `libgcc_s.so.1`; and the C library too, so
+//! that it loads nothing at all (a static PIE, no program interpreter).
 
 #![cfg(all(target_os = "linux", target_env = "gnu", target_arch = "x86_64"))]
 
@@ -46,7 +47,7 @@ fn needed_libraries(path: &Path) -> Vec<String> {
     let &(_, dynamic, _, dynamic_size) = headers
         .iter()
         .find(|h| h.0 == 2)
-        .expect("a PT_DYNAMIC segment (dynamically linked)");
+        .expect("a PT_DYNAMIC segment (dynamically linked or a static PIE)");
     let entries: Vec<(u64, u64)> = (0..dynamic_size as usize / 16)
         .map(|i| {
             let at = dynamic as usize + i * 16;
@@ -70,8 +71,41 @@ fn needed_libraries(path: &Path) -> Vec<String> {
         .collect()
 }
 
+/// Whether the ELF file names a program interpreter (`PT_INTERP`).
+fn has_interpreter(path: &Path) -> bool {
+    let elf = std::fs::read(path).expect("read the binary");
+    let (phoff, phentsize, phnum) = (
+        le(&elf, 0x20, 8) as usize,
+        le(&elf, 0x36, 2) as usize,
+        le(&elf, 0x38, 2) as usize,
+    );
+    (0..phnum).any(|i| le(&elf, phoff + i * phentsize, 4) == 3)
+}
+
+#[test]
+fn the_binary_is_a_static_pie() {
+    let binary = Path::new(env!("CARGO_BIN_EXE_setup-stamp"));
+    if env!("SETUP_STAMP_LIBC") != "static" {
+        // The build script could not arrange it (it said why in a cargo
+        // warning) or was asked not to (SETUP_STAMP_DYNAMIC_LIBC).
+        assert!(has_interpreter(binary));
+        return;
+    }
+    assert!(!has_interpreter(binary), "a program interpreter is named");
+    // A static PIE keeps a dynamic section (it relocates itself) that
+    // needs no shared library.
+    let needed = needed_libraries(binary);
+    assert!(needed.is_empty(), "{needed:?}");
+    let elf = std::fs::read(binary).expect("read the binary");
+    assert_eq!(le(&elf, 0x10, 2), 3, "ET_DYN: position-independent");
+}
+
 #[test]
 fn the_binary_does_not_need_libgcc_s() {
+    if env!("SETUP_STAMP_LIBC") == "static" {
+        // Nothing is needed at all (the test above).
+        return;
+    }
     if env!("SETUP_STAMP_UNWINDER") != "static" {
         // Asked not to (SETUP_STAMP_DYNAMIC_LIBGCC), or the build script
         // could not arrange it (it said why in a cargo warning).

@@ -68,6 +68,7 @@ pub mod version;
 mod child;
 mod ecosystem;
 mod hex;
+mod passwd;
 
 pub use ecosystem::{
     Check, Ecosystem, Error, SetupStamp, StampState, STAMP_FILE_NAME, TEROK_NAMESPACE,

@@ -79,10 +79,7 @@ impl HostEnv {
         use std::os::unix::ffi::OsStrExt;
         let home: PathBuf = match self.var("HOME") {
             Some(h) => PathBuf::from(h),
-            None => nix::unistd::User::from_uid(nix::unistd::getuid())
-                .ok()
-                .flatten()
-                .map(|u| u.dir)?,
+            None => PathBuf::from(crate::passwd::home_of_uid(nix::unistd::getuid().as_raw())?),
         };
         let bytes = home.as_os_str().as_bytes();
         let end = bytes.iter().rposition(|b| *b != b'/').map_or(0, |i| i + 1);

@@ -9,7 +9,6 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::ffi::{OsStr, OsString};
 use std::io;
-use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 
 /// The process facts that the stamp location depends on.
@@ -31,7 +30,8 @@ pub trait Host {
     fn current_dir(&self) -> io::Result<PathBuf>;
 }
 
-/// The real process: `std::env`, `nix` for uids and `getpwuid_r`/`getpwnam_r`.
+/// The real process: `std::env`, `nix` for uids, the passwd database as Python
+/// reads it (`getpwuid_r`/`getpwnam_r`; see the crate's `passwd` module).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SystemHost;
 
@@ -53,23 +53,11 @@ impl Host for SystemHost {
     }
 
     fn home_of_uid(&self, uid: u32) -> Option<OsString> {
-        match nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid)) {
-            Ok(Some(user)) => Some(user.dir.into_os_string()),
-            _ => None,
-        }
+        crate::passwd::home_of_uid(uid)
     }
 
     fn home_of_user(&self, name: &OsStr) -> Option<OsString> {
-        // Names that are not UTF-8 cannot be passed to nix's `from_name`; they are
-        // treated as unknown users (Python would look the raw bytes up).
-        let name = std::str::from_utf8(name.as_bytes()).ok()?;
-        if name.contains('\0') {
-            return None;
-        }
-        match nix::unistd::User::from_name(name) {
-            Ok(Some(user)) => Some(user.dir.into_os_string()),
-            _ => None,
-        }
+        crate::passwd::home_of_name(name)
     }
 
     fn current_dir(&self) -> io::Result<PathBuf> {

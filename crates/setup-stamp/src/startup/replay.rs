@@ -612,19 +612,18 @@ impl World for SystemWorld {
     }
 
     fn passwd(&mut self, key: &PasswdKey) -> Option<PasswdEntry> {
-        use nix::unistd::{Uid, User};
-        let user = match key {
-            PasswdKey::Uid(uid) => User::from_uid(Uid::from_raw(*uid)).ok().flatten(),
-            PasswdKey::Name(name) => std::str::from_utf8(&name.0)
-                .ok()
-                .and_then(|name| User::from_name(name).ok().flatten()),
+        // Through the same look-up as the rest of the crate: in a statically
+        // linked binary, the system's getent (see `crate::passwd`).
+        let entry = match key {
+            PasswdKey::Uid(uid) => crate::passwd::entry_of_uid(*uid),
+            PasswdKey::Name(name) => crate::passwd::entry_of_name(OsStr::from_bytes(&name.0)),
         }?;
         Some(PasswdEntry {
-            name: Bytes(user.name.into_bytes()),
-            uid: user.uid.as_raw(),
-            gid: user.gid.as_raw(),
-            dir: Bytes(user.dir.into_os_string().into_vec()),
-            shell: Bytes(user.shell.into_os_string().into_vec()),
+            name: Bytes(entry.name),
+            uid: entry.uid,
+            gid: entry.gid,
+            dir: Bytes(entry.dir.into_vec()),
+            shell: Bytes(entry.shell.into_vec()),
         })
     }
 
