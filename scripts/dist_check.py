@@ -380,13 +380,16 @@ def check_sdist(sdist: Path, pythons: list[str]) -> None:
             )
             return f"{len(names)} files"
 
-        @check("sdist: its workspace has the four crates and the checkout's release profile")
+        @check("sdist: its workspace has the four crates (and the tests' support crate) and the checkout's release profile")
         def _():
             manifest = tomllib.loads(read("Cargo.toml").decode("utf-8"))
             with open(REPO / "Cargo.toml", "rb") as original:
                 checkout = tomllib.load(original)
             members = set(manifest["workspace"]["members"])
-            assert members == {f"crates/{crate}" for crate in (*CRATES, "setup-stamp-py")}, members
+            # setup-stamp-test-support is a dev-dependency of two crates:
+            # cargo resolves it from the manifest even when no test is built.
+            expected = {f"crates/{crate}" for crate in (*CRATES, "setup-stamp-py", "setup-stamp-test-support")}
+            assert members == expected, members
             assert manifest["profile"] == checkout["profile"], manifest.get("profile")
             assert manifest["workspace"]["dependencies"] == checkout["workspace"]["dependencies"]
 
