@@ -233,6 +233,16 @@ impl Install {
     }
 }
 
+/// Sets `path`'s modification time.
+fn touch(path: &Path, when: std::time::SystemTime) {
+    fs::File::options()
+        .write(true)
+        .open(path)
+        .expect("open")
+        .set_modified(when)
+        .expect("utime");
+}
+
 fn statuses(report: &Value) -> Vec<(String, String, String)> {
     report["checks"]
         .as_array()
@@ -356,19 +366,9 @@ fn every_kind_of_change_is_seen() {
     assert_eq!(report["cache"]["answer"], "kept");
 
     // A touched but unchanged file: still current.
-    fs::File::options()
-        .write(true)
-        .open(&receipt)
-        .expect("open")
-        .set_modified(std::time::SystemTime::now())
-        .expect("utime");
+    touch(&receipt, std::time::SystemTime::now());
     assert_eq!(install.check().2, "computed", "FAKE_STALE is gone again");
-    fs::File::options()
-        .write(true)
-        .open(&receipt)
-        .expect("open")
-        .set_modified(std::time::SystemTime::now())
-        .expect("utime");
+    touch(&receipt, std::time::SystemTime::now());
     let (code, _, source) = install.check();
     assert_eq!((code, source.as_str()), (0, "kept"));
 

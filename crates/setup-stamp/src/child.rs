@@ -47,16 +47,39 @@ fn drain(pipe: Option<impl Read + Send + 'static>, limit: u64) -> mpsc::Receiver
 /// Runs `command` (its standard input closed, in a process group of its
 /// own) for at most `timeout`, keeping at most `limit` bytes of each output.
 pub(crate) fn run_bounded(
+    command: Command,
+    timeout: Duration,
+    limit: u64,
+) -> Result<Finished, RunError> {
+    run_bounded_with_input(command, &[], timeout, limit)
+}
+
+/// [`run_bounded`], with `input` on the child's standard input (written on
+/// a thread, then closed; a child that does not read it just sees a broken
+/// pipe).
+pub(crate) fn run_bounded_with_input(
     mut command: Command,
+    input: &[u8],
     timeout: Duration,
     limit: u64,
 ) -> Result<Finished, RunError> {
     command
-        .stdin(Stdio::null())
+        .stdin(if input.is_empty() {
+            Stdio::null()
+        } else {
+            Stdio::piped()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0);
     let mut child = command.spawn().map_err(RunError::Spawn)?;
+    if let Some(mut stdin) = child.stdin.take() {
+        let input = input.to_vec();
+        std::thread::spawn(move || {
+            use std::io::Write;
+            let _ = stdin.write_all(&input);
+        });
+    }
     let stdout = drain(child.stdout.take(), limit);
     let stderr = drain(child.stderr.take(), limit);
     let start = Instant::now();

@@ -162,7 +162,7 @@ pub struct CacheEntry {
     pub observations: Vec<Observation>,
 }
 
-/// A digest of the recorder's source (64-bit FNV-1a, computed at build
+/// A digest of the recorder's sources (64-bit FNV-1a, computed at build
 /// time, as hex): a changed recorder records differently, so its entries
 /// are not reused. (A version tag, not a security measure: the cache's
 /// trust rests on its owner and mode.)
@@ -170,10 +170,18 @@ pub fn recorder_digest() -> String {
     format!("{RECORDER_DIGEST:016x}")
 }
 
-const RECORDER_DIGEST: u64 = fnv1a(super::RECORDER_SOURCE.as_bytes());
+const RECORDER_DIGEST: u64 = {
+    let mut hash = fnv1a(0xcbf2_9ce4_8422_2325, super::RECORDER_BOOT.as_bytes());
+    let mut i = 0;
+    while i < super::RECORDER_MODULES.len() {
+        hash = fnv1a(hash, super::RECORDER_MODULES[i].0.as_bytes());
+        hash = fnv1a(hash, super::RECORDER_MODULES[i].1.as_bytes());
+        i += 1;
+    }
+    hash
+};
 
-const fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+const fn fnv1a(mut hash: u64, bytes: &[u8]) -> u64 {
     let mut i = 0;
     while i < bytes.len() {
         hash ^= bytes[i] as u64;

@@ -109,38 +109,16 @@ impl Writer {
         self.i64(s.blksize);
         self.i64(s.blocks);
     }
-    fn opt_stat(&mut self, s: &Option<StatRecord>) {
-        match s {
-            Some(s) => {
+    /// A flag, then the value when there is one.
+    fn optional<T>(
+        &mut self,
+        value: &Option<T>,
+        write: impl FnOnce(&mut Self, &T) -> Result<(), String>,
+    ) -> Result<(), String> {
+        match value {
+            Some(value) => {
                 self.u8(1);
-                self.stat(s);
-            }
-            None => self.u8(0),
-        }
-    }
-    fn opt_i64(&mut self, v: &Option<i64>) {
-        match v {
-            Some(v) => {
-                self.u8(1);
-                self.i64(*v);
-            }
-            None => self.u8(0),
-        }
-    }
-    fn opt_u64(&mut self, v: &Option<u64>) {
-        match v {
-            Some(v) => {
-                self.u8(1);
-                self.u64(*v);
-            }
-            None => self.u8(0),
-        }
-    }
-    fn opt_bytes(&mut self, v: &Option<Bytes>) -> Result<(), String> {
-        match v {
-            Some(v) => {
-                self.u8(1);
-                self.bytes(&v.0)
+                write(self, value)
             }
             None => {
                 self.u8(0);
@@ -225,8 +203,14 @@ impl Writer {
             } => {
                 self.u8(3);
                 self.bytes(&path.0)?;
-                self.opt_stat(identity);
-                self.opt_i64(checked_ns);
+                self.optional(identity, |w, s| {
+                    w.stat(s);
+                    Ok(())
+                })?;
+                self.optional(checked_ns, |w, v| {
+                    w.i64(*v);
+                    Ok(())
+                })?;
                 self.listing(result)?;
             }
             Observation::Scandir {
@@ -237,8 +221,14 @@ impl Writer {
             } => {
                 self.u8(4);
                 self.bytes(&path.0)?;
-                self.opt_stat(identity);
-                self.opt_i64(checked_ns);
+                self.optional(identity, |w, s| {
+                    w.stat(s);
+                    Ok(())
+                })?;
+                self.optional(checked_ns, |w, v| {
+                    w.i64(*v);
+                    Ok(())
+                })?;
                 self.listing(result)?;
             }
             Observation::Read {
@@ -251,8 +241,14 @@ impl Writer {
                 self.u8(5);
                 self.bytes(&path.0)?;
                 self.stat(identity);
-                self.opt_i64(checked_ns);
-                self.opt_u64(eof);
+                self.optional(checked_ns, |w, v| {
+                    w.i64(*v);
+                    Ok(())
+                })?;
+                self.optional(eof, |w, v| {
+                    w.u64(*v);
+                    Ok(())
+                })?;
                 self.len(ranges.len())?;
                 for range in ranges {
                     self.u64(range.offset);
@@ -270,7 +266,10 @@ impl Writer {
                 self.u8(6);
                 self.bytes(&path.0)?;
                 self.stat(identity);
-                self.opt_i64(checked_ns);
+                self.optional(checked_ns, |w, v| {
+                    w.i64(*v);
+                    Ok(())
+                })?;
                 self.0.extend_from_slice(&sha256.0);
                 self.u64(*size);
             }
@@ -282,7 +281,7 @@ impl Writer {
             Observation::Env { name, value } => {
                 self.u8(8);
                 self.bytes(&name.0)?;
-                self.opt_bytes(value)?;
+                self.optional(value, |w, v| w.bytes(&v.0))?;
             }
             Observation::Environment { vars } => {
                 self.u8(9);
@@ -418,30 +417,10 @@ impl<'a> Reader<'a> {
             blocks: self.i64()?,
         })
     }
-    fn opt_stat(&mut self) -> Read<Option<StatRecord>> {
+    /// A flag, then the value when it is set.
+    fn optional<T>(&mut self, value: impl FnOnce(&mut Self) -> Read<T>) -> Read<Option<T>> {
         Ok(if self.flag()? {
-            Some(self.stat()?)
-        } else {
-            None
-        })
-    }
-    fn opt_i64(&mut self) -> Read<Option<i64>> {
-        Ok(if self.flag()? {
-            Some(self.i64()?)
-        } else {
-            None
-        })
-    }
-    fn opt_u64(&mut self) -> Read<Option<u64>> {
-        Ok(if self.flag()? {
-            Some(self.u64()?)
-        } else {
-            None
-        })
-    }
-    fn opt_bytes(&mut self) -> Read<Option<Bytes>> {
-        Ok(if self.flag()? {
-            Some(self.bytes()?)
+            Some(value(self)?)
         } else {
             None
         })
@@ -492,21 +471,21 @@ impl<'a> Reader<'a> {
             },
             3 => Observation::Listdir {
                 path: self.bytes()?,
-                identity: self.opt_stat()?,
-                checked_ns: self.opt_i64()?,
+                identity: self.optional(Self::stat)?,
+                checked_ns: self.optional(Self::i64)?,
                 result: self.outcome(|r| r.listing(false))?,
             },
             4 => Observation::Scandir {
                 path: self.bytes()?,
-                identity: self.opt_stat()?,
-                checked_ns: self.opt_i64()?,
+                identity: self.optional(Self::stat)?,
+                checked_ns: self.optional(Self::i64)?,
                 result: self.outcome(|r| r.listing(true))?,
             },
             5 => {
                 let path = self.bytes()?;
                 let identity = self.stat()?;
-                let checked_ns = self.opt_i64()?;
-                let eof = self.opt_u64()?;
+                let checked_ns = self.optional(Self::i64)?;
+                let eof = self.optional(Self::u64)?;
                 let n = self.count(48)?;
                 let ranges = (0..n)
                     .map(|_| {
@@ -528,7 +507,7 @@ impl<'a> Reader<'a> {
             6 => Observation::File {
                 path: self.bytes()?,
                 identity: self.stat()?,
-                checked_ns: self.opt_i64()?,
+                checked_ns: self.optional(Self::i64)?,
                 sha256: Digest(self.array()?),
                 size: self.u64()?,
             },
@@ -538,7 +517,7 @@ impl<'a> Reader<'a> {
             },
             8 => Observation::Env {
                 name: self.bytes()?,
-                value: self.opt_bytes()?,
+                value: self.optional(Self::bytes)?,
             },
             9 => {
                 let n = self.count(8)?;

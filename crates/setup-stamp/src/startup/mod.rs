@@ -11,7 +11,7 @@
 //!    which owner's check is the verdict;
 //! 2. [`TerokStartup::check`]: the answer kept from the last time terok's
 //!    own code computed it, if it can be proved current; else terok's code
-//!    is run once more (`recorder.py`, in terok's interpreter), its answer
+//!    is run once more (`recorder/`, in terok's interpreter), its answer
 //!    taken and kept with everything it read.
 //!
 //! # The key
@@ -54,6 +54,7 @@ pub mod observation;
 mod protocol;
 mod refresh;
 pub mod replay;
+mod values;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -90,8 +91,31 @@ const INTERPRETER_FIELDS: Fields = Fields(
         | Fields::CTIME.0,
 );
 
-/// The Python that runs terok's check and records what it reads.
-pub const RECORDER_SOURCE: &str = include_str!("recorder.py");
+/// The Python run with `-c` in terok's interpreter: it loads the
+/// [`RECORDER_MODULES`] from its standard input and runs the recorder.
+pub const RECORDER_BOOT: &str = include_str!("recorder/boot.py");
+
+/// The recorder's modules (`recorder/*.py`), by module name, in the order
+/// they load (each imports only those before it).
+pub const RECORDER_MODULES: [(&str, &str); 5] = [
+    (
+        "_setup_stamp_recorder_state",
+        include_str!("recorder/state.py"),
+    ),
+    ("_setup_stamp_recorder_fs", include_str!("recorder/fs.py")),
+    (
+        "_setup_stamp_recorder_files",
+        include_str!("recorder/files.py"),
+    ),
+    (
+        "_setup_stamp_recorder_process",
+        include_str!("recorder/process.py"),
+    ),
+    (
+        "_setup_stamp_recorder_main",
+        include_str!("recorder/main.py"),
+    ),
+];
 
 /// When to run terok's code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

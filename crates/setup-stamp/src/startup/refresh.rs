@@ -1,4 +1,4 @@
-//! Computing the answer with terok's own code: running `recorder.py` in
+//! Computing the answer with terok's own code: running the recorder in
 //! terok's interpreter and turning its report into a [`CacheEntry`].
 
 use std::ffi::OsStr;
@@ -14,7 +14,7 @@ use super::cache::{recorder_digest, Answer, CacheEntry, CacheHeader, ReceiptRef,
 use super::observation::{Bytes, Observation};
 use super::replay::{environment_snapshot, now_ns, stat_record};
 
-/// The format `recorder.py` writes.
+/// The format the recorder writes.
 pub const RECORDER_FORMAT: &str = "setup-stamp startup observations 1";
 
 /// How long terok's check may take by default (its first call costs about
@@ -218,11 +218,20 @@ pub fn refresh(request: &RefreshRequest<'_>) -> Result<Refreshed, RefreshError> 
     let mut command = Command::new(request.interpreter);
     command
         .arg("-c")
-        .arg(super::RECORDER_SOURCE)
+        .arg(super::RECORDER_BOOT)
         .arg(request.owner)
         .arg(first);
-    let done = crate::child::run_bounded(command, request.timeout, MAX_REPORT_BYTES).map_err(
-        |e| match e {
+    // The modules, `name NUL source NUL …`, on the recorder's standard input.
+    let mut modules = Vec::new();
+    for (name, source) in super::RECORDER_MODULES {
+        for part in [name, source] {
+            modules.extend_from_slice(part.as_bytes());
+            modules.push(0);
+        }
+    }
+    let limit = MAX_REPORT_BYTES;
+    let done = crate::child::run_bounded_with_input(command, &modules, request.timeout, limit)
+        .map_err(|e| match e {
             crate::child::RunError::Spawn(cause) => RefreshError::Spawn {
                 interpreter: interpreter.clone(),
                 cause,
@@ -231,8 +240,7 @@ pub fn refresh(request: &RefreshRequest<'_>) -> Result<Refreshed, RefreshError> 
                 interpreter: interpreter.clone(),
                 limit,
             },
-        },
-    )?;
+        })?;
     let stderr = crate::child::last_lines(&done.stderr, 3);
     if !done.status.success() || done.stdout.is_empty() {
         return Err(RefreshError::Failed {
