@@ -221,24 +221,17 @@ fn run(cli: &Cli, style: render::Style) -> CliResult {
         }
         Command::Receipts { json, startup } => {
             let host = setup_stamp::environment::HostEnv::from_process();
-            let verdict = receipt::terok_receipts(&stamp, &env, &host, &startup.options())?;
+            let report =
+                setup_stamp::startup::owner_report(&stamp, &env, &host, &startup.options())?;
             if cli.verbose {
-                eprint!("{}", startup::source_note(&verdict.verdict));
+                eprint!("{}", startup::source_note(&report.verdict));
             }
             if *json {
-                writeln!(
-                    out,
-                    "{}",
-                    startup::receipts_json(&verdict.verdict, &verdict.installed)
-                )?;
+                writeln!(out, "{}", startup::receipts_json(&report))?;
             } else {
-                write!(
-                    out,
-                    "{}",
-                    startup::receipts_human(&verdict.verdict, &verdict.installed)
-                )?;
+                write!(out, "{}", startup::receipts_human(&report))?;
             }
-            Ok(verdict.verdict.answer.status().exit_code())
+            Ok(report.verdict.answer.status().exit_code())
         }
         // Answered before the environment is looked at.
         Command::Receipt { .. }

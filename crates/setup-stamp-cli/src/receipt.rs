@@ -6,16 +6,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
-use setup_stamp::environment::{Environment, HostEnv};
 use setup_stamp::location::SystemHost;
 use setup_stamp::pyjson;
-use setup_stamp::receipt::{
-    self, ReceiptWriteError, SetupCheck, SetupLock, SetupReceipt, TerokOwner,
-};
-use setup_stamp::startup::{
-    install_protocol, package_dir, receipt_startup, InstallOptions, Protocol, StartupVerdict,
-};
-use setup_stamp::SetupStamp;
+use setup_stamp::receipt::{self, ReceiptWriteError, SetupCheck, SetupLock, SetupReceipt};
 
 /// Set by `setup-stamp lock` for its command: the lock file it holds, so
 /// that `receipt write|clear` inside it do not try to take it again (the
@@ -245,48 +238,4 @@ pub fn run_lock(options: &LockOptions, command: &[OsString], namespace: &str) ->
             })
         }
     }
-}
-
-/// terok's verdict by owner, with the owners' installed versions.
-pub struct TerokReceipts {
-    /// The verdict (as `check` gives it on a receipt-era install).
-    pub verdict: StartupVerdict,
-    /// Each receipt owner's installed version, in terok's order.
-    pub installed: Vec<(String, Option<String>)>,
-}
-
-/// `receipts`: the verdict of the top-most owner, if the install uses
-/// receipts.
-pub fn terok_receipts(
-    stamp: &SetupStamp,
-    env: &Environment,
-    host: &HostEnv,
-    options: &InstallOptions,
-) -> Result<TerokReceipts, Box<dyn std::error::Error>> {
-    let owner = match install_protocol(stamp) {
-        Protocol::Receipts { owner } => owner,
-        Protocol::Stamp => {
-            let stamp_era = package_dir(&stamp.search_path, "terok_sandbox")
-                .is_some_and(|dir| dir.join("setup_stamp.py").is_file());
-            return Err(if stamp_era {
-                "this install's terok-sandbox uses the setup stamp, not receipts: \
-                 run `setup-stamp check`"
-                    .into()
-            } else {
-                "no terok package with a setup receipt (terok-util 0.4 or later and one of \
-                 terok, terok-executor, terok-sandbox, terok-shield) is installed in the \
-                 environment found (see `setup-stamp env`)"
-                    .into()
-            });
-        }
-    };
-    let verdict = receipt_startup(owner, env, host, options)?.check()?;
-    let names: Vec<&str> = TerokOwner::ALL.iter().map(|o| o.name()).collect();
-    let found = setup_stamp::distributions::find_distributions(&stamp.search_path, &names)?;
-    let installed = names
-        .iter()
-        .zip(found)
-        .map(|(name, dist)| ((*name).to_owned(), dist.and_then(|d| d.version)))
-        .collect();
-    Ok(TerokReceipts { verdict, installed })
 }

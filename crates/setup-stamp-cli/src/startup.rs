@@ -8,8 +8,10 @@ use std::time::Duration;
 use clap::Args;
 use setup_stamp::environment::path_to_pystring;
 use setup_stamp::pyjson::{self, PyString, Value};
-use setup_stamp::receipt::{parse_receipt, SetupCheck, SetupStatus};
-use setup_stamp::startup::{Answer, AnswerSource, InstallOptions, RefreshPolicy, StartupVerdict};
+use setup_stamp::receipt::{SetupCheck, SetupStatus, StoredReceipt};
+use setup_stamp::startup::{
+    Answer, AnswerSource, InstallOptions, OwnerReport, RefreshPolicy, StartupVerdict,
+};
 
 /// How terok's verdict may be computed (receipt-era installs). The
 /// default is what no flag gives.
@@ -248,69 +250,23 @@ pub fn source_note(verdict: &StartupVerdict) -> String {
     }
 }
 
-/// What `receipts` shows of one owner.
-struct OwnerView {
-    owner: String,
-    installed: Option<String>,
-    path: Option<Vec<u8>>,
-    checks: Vec<SetupCheck>,
-}
-
-/// The owners in the order terok's check met them (receipts first, then
-/// any owner that has only other checks), each with its checks.
-fn owners(verdict: &StartupVerdict, installed: &[(String, Option<String>)]) -> Vec<OwnerView> {
-    let mut views: Vec<OwnerView> = Vec::new();
-    let index_of = |views: &mut Vec<OwnerView>, name: &str| -> usize {
-        if let Some(i) = views.iter().position(|v| v.owner == name) {
-            return i;
-        }
-        views.push(OwnerView {
-            owner: name.to_owned(),
-            installed: installed
-                .iter()
-                .find(|(n, _)| n == name)
-                .and_then(|(_, v)| v.clone()),
-            path: verdict
-                .receipts
-                .iter()
-                .find(|r| r.owner == name)
-                .map(|r| r.path.as_bytes().to_vec()),
-            checks: Vec::new(),
-        });
-        views.len() - 1
-    };
-    for receipt in &verdict.receipts {
-        index_of(&mut views, &receipt.owner);
-    }
-    for check in verdict.answer.checks() {
-        let i = index_of(&mut views, &check.owner);
-        views[i].checks.push(check);
-    }
-    views
-}
-
-fn stored_value(path: Option<&[u8]>) -> Value {
-    use std::os::unix::ffi::OsStrExt;
-    let Some(path) = path else {
-        return Value::Null;
-    };
-    let bytes = setup_stamp::safe_file::read_regular_file(
-        std::path::Path::new(std::ffi::OsStr::from_bytes(path)),
-        setup_stamp::receipt::MAX_RECEIPT_BYTES,
-    );
-    let Some(stored) = bytes.ok().and_then(|b| parse_receipt(&b).ok()) else {
+fn stored_value(stored: Option<&StoredReceipt>) -> Value {
+    let Some(stored) = stored else {
         return Value::Null;
     };
     Value::Object(vec![
-        (PyString::from("owner"), Value::Str(stored.owner)),
-        (PyString::from("version"), Value::Str(stored.version)),
+        (PyString::from("owner"), Value::Str(stored.owner.clone())),
+        (
+            PyString::from("version"),
+            Value::Str(stored.version.clone()),
+        ),
         (
             PyString::from("inputs"),
             Value::Object(
                 stored
                     .inputs
-                    .into_iter()
-                    .map(|(k, v)| (k, Value::Str(v)))
+                    .iter()
+                    .map(|(k, v)| (k.clone(), Value::Str(v.clone())))
                     .collect(),
             ),
         ),
@@ -318,18 +274,25 @@ fn stored_value(path: Option<&[u8]>) -> Value {
 }
 
 /// `receipts --json`: the same verdict as `check`, by owner.
-pub fn receipts_json(verdict: &StartupVerdict, installed: &[(String, Option<String>)]) -> String {
-    let owners = owners(verdict, installed)
-        .into_iter()
+pub fn receipts_json(report: &OwnerReport) -> String {
+    let verdict = &report.verdict;
+    let owners = report
+        .owners
+        .iter()
         .map(|view| {
-            let receipt = view.checks.iter().find(|c| c.component == "receipt");
+            let receipt = view.receipt_check();
             object(vec![
                 ("owner", text(&view.owner)),
                 (
                     "installed",
                     view.installed.as_deref().map_or(Value::Null, text),
                 ),
-                ("path", view.path.as_deref().map_or(Value::Null, bytes_text)),
+                (
+                    "path",
+                    view.receipt
+                        .as_deref()
+                        .map_or(Value::Null, |p| Value::Str(path_to_pystring(p))),
+                ),
                 (
                     "status",
                     receipt.map_or(Value::Null, |c| text(c.status.as_str())),
@@ -342,7 +305,7 @@ pub fn receipts_json(verdict: &StartupVerdict, installed: &[(String, Option<Stri
                     "checks",
                     Value::Array(view.checks.iter().map(check_value).collect()),
                 ),
-                ("stored", stored_value(view.path.as_deref())),
+                ("stored", stored_value(view.stored.as_ref())),
             ])
         })
         .collect();
@@ -362,7 +325,8 @@ pub fn receipts_json(verdict: &StartupVerdict, installed: &[(String, Option<Stri
 }
 
 /// `receipts`, for people.
-pub fn receipts_human(verdict: &StartupVerdict, installed: &[(String, Option<String>)]) -> String {
+pub fn receipts_human(report: &OwnerReport) -> String {
+    let verdict = &report.verdict;
     let mut out = String::new();
     if let Answer::Raised { error } = &verdict.answer {
         let _ = writeln!(
@@ -371,14 +335,14 @@ pub fn receipts_human(verdict: &StartupVerdict, installed: &[(String, Option<Str
             verdict.owner, error.type_name, error.message
         );
     }
-    for view in owners(verdict, installed) {
+    for view in &report.owners {
         let _ = write!(out, "{}", view.owner);
         if let Some(version) = &view.installed {
             let _ = write!(out, " {version}");
         }
-        match &view.path {
+        match &view.receipt {
             Some(path) => {
-                let _ = writeln!(out, ": {}", String::from_utf8_lossy(path));
+                let _ = writeln!(out, ": {}", path.display());
             }
             None => out.push('\n'),
         }

@@ -44,6 +44,12 @@ pub enum InstallError {
     },
     /// terok's check gave no answer.
     Startup(StartupError),
+    /// A per-owner report was asked of an install whose terok-sandbox still
+    /// uses the setup stamp.
+    StampEra,
+    /// A per-owner report was asked where no terok receipt owner (with
+    /// terok-util 0.4's `setup`) is installed.
+    NoReceiptOwner,
 }
 
 impl fmt::Display for InstallError {
@@ -56,6 +62,14 @@ impl fmt::Display for InstallError {
                  own code, which needs terok's interpreter; give --python (or leave out --sys-path)"
             ),
             InstallError::Startup(e) => e.fmt(f),
+            InstallError::StampEra => f.write_str(
+                "this install's terok-sandbox uses the setup stamp, not receipts: run `setup-stamp check`",
+            ),
+            InstallError::NoReceiptOwner => f.write_str(
+                "no terok package with a setup receipt (terok-util 0.4 or later and one of terok, \
+                 terok-executor, terok-sandbox, terok-shield) is installed in the environment \
+                 found (see `setup-stamp env`)",
+            ),
         }
     }
 }
@@ -65,7 +79,9 @@ impl std::error::Error for InstallError {
         match self {
             InstallError::Stamp(e) => Some(e),
             InstallError::Startup(e) => Some(e),
-            InstallError::NoInterpreter { .. } => None,
+            InstallError::NoInterpreter { .. }
+            | InstallError::StampEra
+            | InstallError::NoReceiptOwner => None,
         }
     }
 }

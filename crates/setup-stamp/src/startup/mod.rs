@@ -51,6 +51,7 @@ mod cache;
 pub mod codec;
 mod install;
 pub mod observation;
+mod owners;
 mod protocol;
 mod refresh;
 pub mod replay;
@@ -71,6 +72,7 @@ pub use observation::{
     is_per_process, same_fields, unchanged_since, ByteRange, Bytes, Digest, EntryType, Fields,
     Listing, Observation, Outcome, PasswdEntry, PasswdKey, StatRecord, RACY_MARGIN_NS,
 };
+pub use owners::{group_by_owner, owner_report, OwnerReport, OwnerView};
 pub use protocol::{detect_protocol, package_dir, Protocol};
 pub use refresh::{
     refresh, RefreshError, RefreshRequest, Refreshed, DEFAULT_REFRESH_TIMEOUT, RECORDER_FORMAT,
