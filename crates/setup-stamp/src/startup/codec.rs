@@ -200,26 +200,18 @@ impl Writer {
                 identity,
                 result,
                 checked_ns,
-            } => {
-                self.u8(3);
-                self.bytes(&path.0)?;
-                self.optional(identity, |w, s| {
-                    w.stat(s);
-                    Ok(())
-                })?;
-                self.optional(checked_ns, |w, v| {
-                    w.i64(*v);
-                    Ok(())
-                })?;
-                self.listing(result)?;
             }
-            Observation::Scandir {
+            | Observation::Scandir {
                 path,
                 identity,
                 result,
                 checked_ns,
             } => {
-                self.u8(4);
+                self.u8(if matches!(o, Observation::Listdir { .. }) {
+                    3
+                } else {
+                    4
+                });
                 self.bytes(&path.0)?;
                 self.optional(identity, |w, s| {
                     w.stat(s);
